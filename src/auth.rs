@@ -1,0 +1,134 @@
+//! [`AwsAuth`]: the middleware. It reads like a paragraph; the work lives in the modules it
+//! calls.
+
+use std::fmt;
+use std::sync::Arc;
+
+use http::Extensions;
+use reqwest::{Request, Response};
+use reqwest_middleware::{Middleware, Next};
+
+use crate::body;
+use crate::builder::AwsAuthBuilder;
+use crate::credentials::Resolver;
+use crate::error::Error;
+use crate::sign::{self, SigningConfig};
+
+/// Authenticates `reqwest` requests to AWS: signs them with Signature Version 4, or (for
+/// Amazon Bedrock) attaches an API key as a bearer token.
+///
+/// Add it to a [`reqwest_middleware::ClientBuilder`] with `.with(auth)`, or call
+/// [`sign`](Self::sign) on a `reqwest::Request` yourself. Clones are cheap and share one
+/// credential cache.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use reqwest_aws_auth::AwsAuth;
+///
+/// let auth = AwsAuth::builder()
+///     .service("execute-api")
+///     .region("eu-west-1")
+///     .build()?;
+/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+///     .with(auth)
+///     .build();
+/// let response = client
+///     .post("https://abc123.execute-api.eu-west-1.amazonaws.com/prod/items")
+///     .header("content-type", "application/json")
+///     .body(r#"{"name":"widget"}"#)
+///     .send()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct AwsAuth {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) mode: Mode,
+}
+
+pub(crate) enum Mode {
+    SigV4(SigV4),
+}
+
+pub(crate) struct SigV4 {
+    pub(crate) config: SigningConfig,
+    pub(crate) resolver: Resolver,
+}
+
+impl AwsAuth {
+    /// Starts configuring an `AwsAuth`.
+    pub fn builder() -> AwsAuthBuilder {
+        AwsAuthBuilder::default()
+    }
+
+    /// Signs (or authorises) `request` in place, for apps that do not use
+    /// `reqwest-middleware`. Signing again replaces the earlier signature headers.
+    ///
+    /// ```no_run
+    /// # async fn demo(auth: reqwest_aws_auth::AwsAuth) -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = reqwest::Client::new();
+    /// let mut request = client
+    ///     .get("https://search-domain.eu-west-1.es.amazonaws.com/_cluster/health")
+    ///     .build()?;
+    /// auth.sign(&mut request).await?;
+    /// let response = client.execute(request).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn sign(&self, request: &mut Request) -> Result<(), Error> {
+        match &self.inner.mode {
+            Mode::SigV4(sigv4) => sigv4.sign(request).await,
+        }
+    }
+}
+
+impl SigV4 {
+    async fn sign(&self, request: &mut Request) -> Result<(), Error> {
+        sign::check_url(request.url())?;
+        body::prepare(request, self.config.streaming).await?;
+        let resolved = self.resolver.resolve().await?;
+        let credentials = resolved.cache.get().await?;
+        let time = self.resolver.time().now();
+        sign::sign_request(request, &credentials, &resolved.region, time, &self.config)?;
+        tracing::debug!(
+            method = %request.method(),
+            url = %request.url(),
+            service = %self.config.service,
+            region = %resolved.region,
+            "signed request with SigV4"
+        );
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Middleware for AwsAuth {
+    async fn handle(
+        &self,
+        mut request: Request,
+        extensions: &mut Extensions,
+        next: Next<'_>,
+    ) -> reqwest_middleware::Result<Response> {
+        self.sign(&mut request)
+            .await
+            .map_err(reqwest_middleware::Error::middleware)?;
+        next.run(request, extensions).await
+    }
+}
+
+impl fmt::Debug for AwsAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner.mode {
+            Mode::SigV4(sigv4) => f
+                .debug_struct("AwsAuth")
+                .field("mode", &"SigV4")
+                .field("service", &sigv4.config.service)
+                .field("region", &sigv4.resolver.configured_region())
+                .field("profile", &sigv4.resolver.profile())
+                .field("streaming_body", &sigv4.config.streaming)
+                .finish_non_exhaustive(),
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! [`AwsAuthBuilder`]: validates settings and builds an [`AwsAuth`] without any I/O.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_smithy_async::time::{SharedTimeSource, TimeSource};
+use aws_types::SdkConfig;
+use http::HeaderName;
+
+use crate::auth::{AwsAuth, Inner, Mode, SigV4};
+use crate::credentials::{CredentialSource, DEFAULT_REFRESH_BUFFER, Resolver};
+use crate::error::Error;
+use crate::headers::HeaderPolicy;
+use crate::sign::{SigningConfig, StreamingBody};
+
+/// Configures and builds an [`AwsAuth`]. Start with [`AwsAuth::builder`].
+///
+/// Nothing here does I/O: [`build`](Self::build) only validates. The region and the SDK's
+/// credential chain are loaded once, on the first request, and shared by every clone of the
+/// `AwsAuth`.
+///
+/// ```
+/// use reqwest_aws_auth::AwsAuth;
+///
+/// let auth = AwsAuth::builder()
+///     .service("execute-api")
+///     .region("eu-west-1")
+///     .build()?;
+/// # Ok::<(), reqwest_aws_auth::Error>(())
+/// ```
+#[derive(Default)]
+pub struct AwsAuthBuilder {
+    pub(crate) service: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) profile: Option<String>,
+    /// Explicit credential sources, with the builder method that set each (for conflicts).
+    pub(crate) sources: Vec<(&'static str, CredentialSource)>,
+    pub(crate) time_source: Option<SharedTimeSource>,
+    pub(crate) content_sha256: Option<bool>,
+    pub(crate) streaming: StreamingBody,
+    pub(crate) unsigned_headers: Vec<String>,
+    pub(crate) skip_underscore_headers: bool,
+    pub(crate) refresh_buffer: Option<Duration>,
+}
+
+impl fmt::Debug for AwsAuthBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwsAuthBuilder")
+            .field("service", &self.service)
+            .field("region", &self.region)
+            .field("profile", &self.profile)
+            .field(
+                "credential_sources",
+                &self.sources.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            )
+            .field("content_sha256", &self.content_sha256)
+            .field("streaming", &self.streaming)
+            .field("unsigned_headers", &self.unsigned_headers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AwsAuthBuilder {
+    /// The SigV4 signing name of the service: `execute-api` (API Gateway), `lambda` (function
+    /// URLs), `es` (OpenSearch Service), `aoss` (OpenSearch Serverless), `s3`,
+    /// `bedrock-mantle`, ... It is often not the host's first label: check the service's docs.
+    ///
+    /// `s3`, `s3-object-lambda` and `s3express` follow S3's rules: the path is encoded once,
+    /// not normalised, and `x-amz-content-sha256` is always sent.
+    pub fn service(mut self, signing_name: impl Into<String>) -> Self {
+        self.service = Some(signing_name.into());
+        self
+    }
+
+    /// The region to sign for, such as `us-east-1`. Without it the first request reads
+    /// `AWS_REGION`, then `AWS_DEFAULT_REGION`, then the profile's `region`.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// The shared config/credentials profile to read credentials and region from, instead of
+    /// `AWS_PROFILE` or `default`.
+    pub fn profile(mut self, profile_name: impl Into<String>) -> Self {
+        self.profile = Some(profile_name.into());
+        self
+    }
+
+    /// Sign with these credentials. They are used as they are; if they carry an expiry, a
+    /// request after it fails with [`ErrorKind::CredentialsProvider`](crate::ErrorKind).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.sources.push((
+            "credentials",
+            CredentialSource::Provider(SharedCredentialsProvider::new(credentials)),
+        ));
+        self
+    }
+
+    /// Get credentials from this provider (for example one built with `aws-config`'s
+    /// `AssumeRoleProvider`). Its answers are cached and refreshed ahead of expiry.
+    pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.sources.push((
+            "credentials_provider",
+            CredentialSource::Provider(SharedCredentialsProvider::new(provider)),
+        ));
+        self
+    }
+
+    /// Take the credentials provider, region and time source from a loaded `SdkConfig`. The
+    /// builder's own `region` still wins. The provider's answers are cached here (an
+    /// `SdkConfig`'s provider is not cached by itself).
+    pub fn sdk_config(mut self, config: &SdkConfig) -> Self {
+        self.sources.push((
+            "sdk_config",
+            CredentialSource::SdkConfig(Box::new(config.clone())),
+        ));
+        if self.time_source.is_none() {
+            self.time_source = config.time_source();
+        }
+        self
+    }
+
+    /// Whether to send (and sign) `x-amz-content-sha256`, the hex SHA-256 of the body. On by
+    /// default: S3, OpenSearch Serverless and Lambda function URLs behind CloudFront require it,
+    /// and other services ignore it. It cannot be turned off for S3 signing names.
+    pub fn content_sha256_header(mut self, send: bool) -> Self {
+        self.content_sha256 = Some(send);
+        self
+    }
+
+    /// What to do with a streaming body (`reqwest::Body::wrap_stream`, multipart). By default
+    /// such a request is refused with [`ErrorKind::StreamingBody`](crate::ErrorKind).
+    pub fn streaming_body(mut self, streaming: StreamingBody) -> Self {
+        self.streaming = streaming;
+        self
+    }
+
+    /// Leave this header out of the signature, in addition to the built-in list (hop-by-hop
+    /// headers, `user-agent`, `expect`, `x-amzn-trace-id`, `x-forwarded-*`, `via`,
+    /// `content-length`, `accept-encoding`, ...). Use it for headers that something between
+    /// you and AWS rewrites.
+    pub fn unsigned_header(mut self, name: impl Into<String>) -> Self {
+        self.unsigned_headers.push(name.into());
+        self
+    }
+
+    /// Use this clock for signing times and credential expiry instead of the system clock.
+    /// Tests use `aws_smithy_async::time::StaticTimeSource` to sign with a fixed time.
+    pub fn time_source(mut self, time_source: impl TimeSource + 'static) -> Self {
+        self.time_source = Some(SharedTimeSource::new(time_source));
+        self
+    }
+
+    /// How long before credentials expire to start refreshing them (default 5 minutes, plus up
+    /// to a minute of jitter, and never earlier than half-way through their lifetime).
+    pub fn credential_refresh_buffer(mut self, buffer: Duration) -> Self {
+        self.refresh_buffer = Some(buffer);
+        self
+    }
+
+    /// Validates the settings and builds the middleware. No I/O happens here.
+    ///
+    /// Fails with [`ErrorKind::InvalidConfig`](crate::ErrorKind) for a missing or malformed
+    /// signing name or region, a malformed header name, or two credential sources at once.
+    pub fn build(self) -> Result<AwsAuth, Error> {
+        let service = validate_service(self.service.as_deref())?;
+        if let Some(region) = &self.region {
+            validate_region(region)?;
+        }
+        let source = self.single_source()?;
+        let headers = self.header_policy()?;
+        let time = self.time_source.clone().unwrap_or_default();
+        let config = SigningConfig::new(
+            service,
+            self.content_sha256.unwrap_or(true),
+            headers,
+            self.streaming,
+        );
+        let resolver = Resolver::new(
+            source.unwrap_or(CredentialSource::DefaultChain),
+            self.profile,
+            self.region,
+            time,
+            self.refresh_buffer.unwrap_or(DEFAULT_REFRESH_BUFFER),
+        );
+        Ok(AwsAuth {
+            inner: Arc::new(Inner {
+                mode: Mode::SigV4(SigV4 { config, resolver }),
+            }),
+        })
+    }
+
+    pub(crate) fn single_source(&self) -> Result<Option<CredentialSource>, Error> {
+        match self.sources.as_slice() {
+            [] => Ok(None),
+            [(_, source)] => Ok(Some(source.clone())),
+            [(first, _), (second, _), ..] => Err(Error::invalid_config(format!(
+                "two credential sources were configured (`.{first}(...)` and `.{second}(...)`): \
+                 keep exactly one"
+            ))),
+        }
+    }
+
+    pub(crate) fn header_policy(&self) -> Result<HeaderPolicy, Error> {
+        let unsigned = self
+            .unsigned_headers
+            .iter()
+            .map(|name| {
+                HeaderName::from_bytes(name.trim().to_ascii_lowercase().as_bytes()).map_err(|_| {
+                    Error::invalid_config(format!(
+                        "`.unsigned_header(\"{name}\")` is not a valid HTTP header name"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(HeaderPolicy {
+            unsigned,
+            skip_underscore_names: self.skip_underscore_headers,
+        })
+    }
+}
+
+fn validate_service(service: Option<&str>) -> Result<String, Error> {
+    let Some(service) = service else {
+        return Err(Error::invalid_config(
+            "no signing name: call `.service(\"...\")` with the service's SigV4 signing name, \
+             such as `execute-api`, `lambda`, `es`, `aoss`, `s3` or `bedrock-mantle`",
+        ));
+    };
+    let valid = !service.is_empty()
+        && service.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'_')
+        });
+    if valid {
+        Ok(service.to_owned())
+    } else {
+        Err(Error::invalid_config(format!(
+            "`{service}` is not a SigV4 signing name: use the lowercase name from the service's \
+             documentation, such as `execute-api`, `lambda`, `es`, `aoss`, `s3` or \
+             `bedrock-mantle`"
+        )))
+    }
+}
+
+pub(crate) fn validate_region(region: &str) -> Result<(), Error> {
+    let valid = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::invalid_config(format!(
+            "`{region}` is not an AWS region name: use a code such as `us-east-1` or `eu-west-1`"
+        )))
+    }
+}

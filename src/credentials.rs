@@ -1,0 +1,367 @@
+//! Where credentials and the region come from, and the cache that keeps credentials between
+//! requests.
+//!
+//! `aws_config`'s `SdkConfig::credentials_provider()` is not cached: every call may go to IMDS,
+//! STS or SSO. [`CredentialCache`] calls the provider once per credential lifetime, refreshes
+//! ahead of expiry with jitter, lets one caller refresh while the others keep using the
+//! still-valid credentials, and never caches a failure.
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, SystemTime};
+
+use aws_config::meta::region::RegionProviderChain;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_smithy_async::time::SharedTimeSource;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
+use tokio::sync::OnceCell;
+
+use crate::error::{Error, ErrorKind};
+
+/// Refresh this long before credentials expire (plus up to [`REFRESH_JITTER`]).
+pub(crate) const DEFAULT_REFRESH_BUFFER: Duration = Duration::from_secs(5 * 60);
+const REFRESH_JITTER: Duration = Duration::from_secs(60);
+/// After a failed early refresh, keep serving the valid credentials this long before trying again.
+const RETRY_AFTER_FAILED_REFRESH: Duration = Duration::from_secs(10);
+
+/// Where the credentials come from, as the builder was told.
+#[derive(Clone, Debug)]
+pub(crate) enum CredentialSource {
+    /// Static credentials or an explicit provider.
+    Provider(SharedCredentialsProvider),
+    /// A loaded `SdkConfig` (its provider, region and time source).
+    SdkConfig(Box<SdkConfig>),
+    /// The AWS SDK's default chain, loaded through `aws-config` on first use.
+    DefaultChain,
+}
+
+/// The region (as the builder was told), resolved lazily with the credential source.
+#[derive(Debug)]
+pub(crate) struct Resolver {
+    source: CredentialSource,
+    profile: Option<String>,
+    region: Option<String>,
+    time: SharedTimeSource,
+    refresh_buffer: Duration,
+    resolved: OnceCell<Resolved>,
+}
+
+/// What the first request resolved: shared by every later request.
+#[derive(Debug)]
+pub(crate) struct Resolved {
+    pub(crate) region: String,
+    pub(crate) cache: CredentialCache,
+}
+
+impl Resolver {
+    pub(crate) fn new(
+        source: CredentialSource,
+        profile: Option<String>,
+        region: Option<String>,
+        time: SharedTimeSource,
+        refresh_buffer: Duration,
+    ) -> Self {
+        Self {
+            source,
+            profile,
+            region,
+            time,
+            refresh_buffer,
+            resolved: OnceCell::new(),
+        }
+    }
+
+    pub(crate) fn time(&self) -> &SharedTimeSource {
+        &self.time
+    }
+
+    pub(crate) fn configured_region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    pub(crate) fn profile(&self) -> Option<&str> {
+        self.profile.as_deref()
+    }
+
+    /// Resolves region and provider once; concurrent first callers wait for the same load.
+    /// A failure is not kept: the next request tries again.
+    pub(crate) async fn resolve(&self) -> Result<&Resolved, Error> {
+        self.resolved.get_or_try_init(|| self.load()).await
+    }
+
+    async fn load(&self) -> Result<Resolved, Error> {
+        let region = match (&self.region, &self.source) {
+            (Some(region), _) => region.clone(),
+            (None, CredentialSource::SdkConfig(config)) if config.region().is_some() => {
+                config.region().map(|r| r.to_string()).unwrap_or_default()
+            }
+            (None, _) => resolve_region(self.profile.as_deref()).await?,
+        };
+        let provider = match &self.source {
+            CredentialSource::Provider(provider) => provider.clone(),
+            CredentialSource::SdkConfig(config) => {
+                config.credentials_provider().ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::NoCredentials,
+                        "the SdkConfig passed to `.sdk_config(...)` has no credentials provider: \
+                         load it with `aws_config::load_defaults(...)` or set one with \
+                         `.credentials_provider(...)`",
+                    )
+                })?
+            }
+            CredentialSource::DefaultChain => {
+                let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .region(Region::new(region.clone()));
+                if let Some(profile) = &self.profile {
+                    loader = loader.profile_name(profile);
+                }
+                let config = loader.load().await;
+                config
+                    .credentials_provider()
+                    .ok_or_else(|| no_credentials(self.profile.as_deref(), None))?
+            }
+        };
+        tracing::debug!(region = %region, provider = ?provider, "resolved AWS region and credentials provider");
+        Ok(Resolved {
+            region,
+            cache: CredentialCache::new(
+                provider,
+                self.time.clone(),
+                self.refresh_buffer,
+                self.profile.clone(),
+            ),
+        })
+    }
+}
+
+/// Region from `AWS_REGION`, `AWS_DEFAULT_REGION`, then the profile's `region`. Deliberately not
+/// IMDS: in containers it hangs until a timeout, and a wrong guess signs for the wrong region.
+pub(crate) async fn resolve_region(profile: Option<&str>) -> Result<String, Error> {
+    let mut from_profile = aws_config::profile::ProfileFileRegionProvider::builder();
+    if let Some(profile) = profile {
+        from_profile = from_profile.profile_name(profile);
+    }
+    let chain = RegionProviderChain::first_try(
+        aws_config::environment::EnvironmentVariableRegionProvider::new(),
+    )
+    .or_else(from_profile.build());
+    match chain.region().await {
+        Some(region) if !region.as_ref().trim().is_empty() => Ok(region.to_string()),
+        _ => Err(Error::no_region()),
+    }
+}
+
+fn no_credentials(profile: Option<&str>, cause: Option<&CredentialsError>) -> Error {
+    let profile_hint = match profile {
+        Some(p) => format!(" (profile `{p}`)"),
+        None => String::new(),
+    };
+    let cause = cause
+        .map(|c| format!(" ({})", error_chain(c)))
+        .unwrap_or_default();
+    Error::new(
+        ErrorKind::NoCredentials,
+        format!(
+            "no AWS credentials found{profile_hint}{cause}. Tried the AWS SDK's default chain: \
+             AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the shared config and credentials files \
+             (~/.aws/config, ~/.aws/credentials: static keys, SSO, credential_process, \
+             assume-role, web identity, `aws login`), then container and instance metadata. \
+             Fix: run `aws configure` or `aws sso login`, set AWS_PROFILE or \
+             AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass `.credentials(...)` to the builder"
+        ),
+    )
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+fn provider_error(err: CredentialsError, profile: Option<&str>) -> Error {
+    match &err {
+        CredentialsError::CredentialsNotLoaded(_) => no_credentials(profile, Some(&err)),
+        CredentialsError::ProviderTimedOut(_) => Error::new(
+            ErrorKind::CredentialsProvider,
+            format!(
+                "the AWS credentials provider timed out ({}); try again, and check that the \
+                 metadata or SSO endpoint it uses is reachable",
+                error_chain(&err)
+            ),
+        )
+        .retryable(true),
+        CredentialsError::InvalidConfiguration(_) => Error::new(
+            ErrorKind::CredentialsProvider,
+            format!(
+                "the AWS credentials configuration is invalid ({}); fix the profile or \
+                 environment it names",
+                error_chain(&err)
+            ),
+        ),
+        _ => Error::new(
+            ErrorKind::CredentialsProvider,
+            format!(
+                "the AWS credentials provider failed ({}); if an SSO session expired run \
+                 `aws sso login`",
+                error_chain(&err)
+            ),
+        )
+        .retryable(true),
+    }
+    .with_source(err)
+}
+
+#[derive(Clone, Debug)]
+struct Cached {
+    credentials: Credentials,
+    refresh_at: Option<SystemTime>,
+    expires_at: Option<SystemTime>,
+    retry_after: Option<SystemTime>,
+}
+
+/// One per `AwsAuth`, shared by its clones.
+#[derive(Debug)]
+pub(crate) struct CredentialCache {
+    provider: SharedCredentialsProvider,
+    time: SharedTimeSource,
+    buffer: Duration,
+    profile: Option<String>,
+    current: RwLock<Option<Cached>>,
+    refresh: tokio::sync::Mutex<()>,
+    jitter_seed: Mutex<u64>,
+}
+
+impl CredentialCache {
+    pub(crate) fn new(
+        provider: SharedCredentialsProvider,
+        time: SharedTimeSource,
+        buffer: Duration,
+        profile: Option<String>,
+    ) -> Self {
+        Self {
+            provider,
+            time,
+            buffer,
+            profile,
+            current: RwLock::new(None),
+            refresh: tokio::sync::Mutex::new(()),
+            jitter_seed: Mutex::new(std::collections::hash_map::RandomState::new().hash_one(0u8)),
+        }
+    }
+
+    fn snapshot(&self) -> Option<Cached> {
+        self.current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Credentials valid now: cached, refreshed early by one caller, or loaded.
+    pub(crate) async fn get(&self) -> Result<Credentials, Error> {
+        let now = self.time.now();
+        if let Some(cached) = self.snapshot() {
+            if cached.refresh_at.is_none_or(|at| now < at) {
+                return Ok(cached.credentials);
+            }
+            if cached.expires_at.is_none_or(|at| now < at) {
+                // Due for refresh but still valid: one caller refreshes, the rest carry on.
+                let Ok(_guard) = self.refresh.try_lock() else {
+                    return Ok(cached.credentials);
+                };
+                let cached = self.snapshot().unwrap_or(cached);
+                if cached.refresh_at.is_none_or(|at| now < at)
+                    || cached.retry_after.is_some_and(|at| now < at)
+                {
+                    return Ok(cached.credentials);
+                }
+                return match self.load(now).await {
+                    Ok(credentials) => Ok(credentials),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "refreshing AWS credentials failed; still using the current ones until they expire");
+                        self.update(|c| c.retry_after = Some(now + RETRY_AFTER_FAILED_REFRESH));
+                        Ok(cached.credentials)
+                    }
+                };
+            }
+        }
+        let _guard = self.refresh.lock().await;
+        let now = self.time.now();
+        if let Some(cached) = self.snapshot()
+            && cached.refresh_at.is_none_or(|at| now < at)
+        {
+            return Ok(cached.credentials);
+        }
+        self.load(now).await
+    }
+
+    async fn load(&self, now: SystemTime) -> Result<Credentials, Error> {
+        let credentials = self
+            .provider
+            .provide_credentials()
+            .await
+            .map_err(|e| provider_error(e, self.profile.as_deref()))?;
+        let expires_at = credentials.expiry();
+        if expires_at.is_some_and(|at| at <= now) {
+            return Err(Error::new(
+                ErrorKind::CredentialsProvider,
+                "the AWS credentials provider returned credentials that have already expired: \
+                 renew them (for SSO, run `aws sso login`)",
+            ));
+        }
+        let refresh_at = expires_at.map(|at| self.refresh_time(now, at));
+        tracing::debug!(
+            access_key_id = credentials.access_key_id(),
+            ?expires_at,
+            "loaded AWS credentials"
+        );
+        *self
+            .current
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Cached {
+            credentials: credentials.clone(),
+            refresh_at,
+            expires_at,
+            retry_after: None,
+        });
+        Ok(credentials)
+    }
+
+    /// `buffer` plus jitter before expiry, but never earlier than half-way through the lifetime,
+    /// so that short-lived credentials are still used for a while.
+    fn refresh_time(&self, now: SystemTime, expires_at: SystemTime) -> SystemTime {
+        let lifetime = expires_at.duration_since(now).unwrap_or_default();
+        let jitter = REFRESH_JITTER.mul_f64(self.next_jitter_fraction());
+        let lead = (self.buffer + jitter).min(lifetime / 2);
+        expires_at - lead
+    }
+
+    fn next_jitter_fraction(&self) -> f64 {
+        let mut seed = self
+            .jitter_seed
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(*seed);
+        *seed = hasher.finish();
+        (*seed >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn update(&self, f: impl FnOnce(&mut Cached)) {
+        if let Some(cached) = self
+            .current
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .as_mut()
+        {
+            f(cached);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The crate's error type.
+//!
+//! Every failure says what happened and what to do about it. Secrets never appear in the
+//! message, in `Debug`, or in a kept source.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// What kind of failure an [`Error`] is. Match on it to decide what to do.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// No credential source produced credentials. Configure one (environment variables,
+    /// a profile, SSO, ...) or pass credentials to the builder.
+    NoCredentials,
+    /// A credential provider failed (a network error, an expired SSO session, a
+    /// `credential_process` that exited non-zero, ...). The source error says why.
+    CredentialsProvider,
+    /// No region was configured. Call `AwsAuthBuilder::region` or set `AWS_REGION`.
+    NoRegion,
+    /// The builder's settings are invalid or contradict each other.
+    InvalidConfig,
+    /// The request body is a stream and the builder was not told how to sign one.
+    StreamingBody,
+    /// A streaming body was larger than the configured buffering limit.
+    BodyTooLarge,
+    /// Reading a streaming body failed.
+    BodyRead,
+    /// A header value cannot be signed: SigV4 signs header values as visible ASCII text.
+    InvalidHeaderValue,
+    /// The URL cannot be signed: no host, not `http`/`https`, or a query SigV4 cannot express.
+    InvalidUrl,
+    /// `aws-sigv4` refused to sign the request.
+    Signing,
+    /// A bearer token is empty, malformed, or expired.
+    InvalidToken,
+    /// A bearer token would be sent in clear text over `http://` to a host that is not loopback.
+    InsecureTransport,
+    /// The request goes to an endpoint of another region than the one it is signed or keyed for.
+    RegionMismatch,
+}
+
+/// The error type of this crate.
+///
+/// `Display` says what went wrong and how to fix it; [`kind`](Error::kind) tells the failure
+/// apart programmatically; [`is_retryable`](Error::is_retryable) says whether trying again
+/// later may succeed; [`source`](StdError::source) keeps the underlying cause.
+///
+/// When the middleware fails, the error reaches the caller as
+/// [`reqwest_middleware::Error::Middleware`]; get it back with [`Error::from_middleware`]:
+///
+/// ```
+/// # async fn demo(client: reqwest_middleware::ClientWithMiddleware) {
+/// match client.get("https://example.execute-api.eu-west-1.amazonaws.com/").send().await {
+///     Err(err) => {
+///         if let Some(auth) = reqwest_aws_auth::Error::from_middleware(&err) {
+///             eprintln!("could not sign: {auth} (retryable: {})", auth.is_retryable());
+///         }
+///     }
+///     Ok(_) => {}
+/// }
+/// # }
+/// ```
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    retryable: bool,
+    source: Option<BoxError>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            retryable: false,
+            source: None,
+        }
+    }
+
+    pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    pub(crate) fn retryable(mut self, retryable: bool) -> Self {
+        self.retryable = retryable;
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Whether the same request may succeed if tried again later without changing anything
+    /// (a provider that timed out or could not be reached). Configuration mistakes and bad
+    /// input are never retryable.
+    pub fn is_retryable(&self) -> bool {
+        self.retryable
+    }
+
+    /// The `reqwest_aws_auth::Error` inside an error returned by a
+    /// [`reqwest_middleware::ClientWithMiddleware`], if that is where it came from.
+    pub fn from_middleware(err: &reqwest_middleware::Error) -> Option<&Error> {
+        match err {
+            reqwest_middleware::Error::Middleware(inner) => inner.downcast_ref::<Error>(),
+            reqwest_middleware::Error::Reqwest(_) => None,
+        }
+    }
+
+    // Constructors, one per situation, so that each message (cause + fix) is written once.
+
+    pub(crate) fn no_region() -> Self {
+        Self::new(
+            ErrorKind::NoRegion,
+            "no AWS region configured: call `.region(\"us-east-1\")` on the builder, or set the \
+             AWS_REGION environment variable (AWS_DEFAULT_REGION and a profile's `region` are \
+             read too)",
+        )
+    }
+
+    pub(crate) fn invalid_config(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidConfig, message)
+    }
+
+    pub(crate) fn streaming_body() -> Self {
+        Self::new(
+            ErrorKind::StreamingBody,
+            "the request body is a stream, and SigV4 must hash the body before sending it: \
+             send a buffered body (bytes, a String, `.json(...)`), or configure the builder with \
+             `.streaming_body(StreamingBody::Buffer { max_bytes })` to buffer it, or with \
+             `.streaming_body(StreamingBody::UnsignedPayload)` for services that accept \
+             UNSIGNED-PAYLOAD (S3)",
+        )
+    }
+
+    pub(crate) fn invalid_header_value(name: &str) -> Self {
+        Self::new(
+            ErrorKind::InvalidHeaderValue,
+            format!(
+                "header `{name}` has a value that is not visible ASCII, and SigV4 signs header \
+                 values as text: percent-encode or base64 the value, or exclude the header from \
+                 signing with `.unsigned_header(\"{name}\")`"
+            ),
+        )
+    }
+
+    pub(crate) fn invalid_url(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidUrl, message)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .field("retryable", &self.retryable)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}

@@ -1,0 +1,205 @@
+//! SigV4 header signing of a `reqwest::Request`: a pure function of the request, the
+//! credentials, the time and the settings. The maths is `aws-sigv4`'s.
+
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{
+    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
+    UriPathNormalizationMode,
+};
+use aws_smithy_runtime_api::client::identity::Identity;
+use http::HeaderValue;
+use http::header::{AUTHORIZATION, HeaderName};
+
+use crate::error::{Error, ErrorKind};
+use crate::headers::HeaderPolicy;
+use crate::uri;
+
+pub(crate) const X_AMZ_DATE: &str = "x-amz-date";
+pub(crate) const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
+pub(crate) const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
+
+/// Headers this crate writes; an earlier signature's copies are removed before signing again.
+const SIGNATURE_HEADERS: [&str; 4] = [
+    "authorization",
+    X_AMZ_DATE,
+    X_AMZ_SECURITY_TOKEN,
+    X_AMZ_CONTENT_SHA256,
+];
+
+/// Signing names that follow S3's rules: the path is encoded once and not normalised, and the
+/// payload hash header is always sent.
+pub(crate) fn is_s3_like(service: &str) -> bool {
+    matches!(service, "s3" | "s3-object-lambda" | "s3express")
+}
+
+/// How the payload is represented in the signature when the body is a stream.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StreamingBody {
+    /// Refuse to sign, with [`ErrorKind::StreamingBody`](crate::ErrorKind::StreamingBody).
+    /// Nothing is ever sent unsigned by accident.
+    #[default]
+    Reject,
+    /// Read the stream into memory (up to `max_bytes`, else
+    /// [`ErrorKind::BodyTooLarge`](crate::ErrorKind::BodyTooLarge)) and sign its hash.
+    Buffer {
+        /// The largest body that will be buffered.
+        max_bytes: usize,
+    },
+    /// Sign with `UNSIGNED-PAYLOAD` and send the stream as it is. Only some services accept
+    /// this (S3 does; most others answer 403).
+    UnsignedPayload,
+}
+
+/// Everything about signing that is decided once, when the middleware is built.
+#[derive(Clone, Debug)]
+pub(crate) struct SigningConfig {
+    pub(crate) service: String,
+    pub(crate) settings: SigningSettings,
+    pub(crate) headers: HeaderPolicy,
+    pub(crate) streaming: StreamingBody,
+}
+
+impl SigningConfig {
+    pub(crate) fn new(
+        service: String,
+        content_sha256: bool,
+        headers: HeaderPolicy,
+        streaming: StreamingBody,
+    ) -> Self {
+        let mut settings = SigningSettings::default();
+        // Exclusion is decided by `HeaderPolicy` before headers reach aws-sigv4, which can only
+        // match exact names.
+        settings.excluded_headers = None;
+        settings.payload_checksum_kind = if content_sha256 || is_s3_like(&service) {
+            PayloadChecksumKind::XAmzSha256
+        } else {
+            PayloadChecksumKind::NoHeader
+        };
+        if is_s3_like(&service) {
+            settings.percent_encoding_mode = PercentEncodingMode::Single;
+            settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+        }
+        Self {
+            service,
+            settings,
+            headers,
+            streaming,
+        }
+    }
+}
+
+/// Signs `request` in place: canonicalises its URL, replaces any earlier signature headers and
+/// adds `authorization`, `x-amz-date` and, as configured, `x-amz-security-token` and
+/// `x-amz-content-sha256`.
+///
+/// A streaming body must have been buffered already if the configuration says so; here it is
+/// either signed as `UNSIGNED-PAYLOAD` or refused.
+pub(crate) fn sign_request(
+    request: &mut reqwest::Request,
+    credentials: &Credentials,
+    region: &str,
+    time: SystemTime,
+    config: &SigningConfig,
+) -> Result<(), Error> {
+    check_url(request.url())?;
+    uri::canonicalize(request.url_mut())?;
+    for name in SIGNATURE_HEADERS {
+        request.headers_mut().remove(name);
+    }
+
+    let body = match request.body() {
+        None => SignableBody::Bytes(&[]),
+        Some(body) => match body.as_bytes() {
+            Some(bytes) => SignableBody::Bytes(bytes),
+            None if config.streaming == StreamingBody::UnsignedPayload => {
+                SignableBody::UnsignedPayload
+            }
+            None => return Err(Error::streaming_body()),
+        },
+    };
+
+    let mut headers = Vec::with_capacity(request.headers().len());
+    for (name, value) in request.headers() {
+        if config.headers.is_signed(name) {
+            let value = value
+                .to_str()
+                .map_err(|_| Error::invalid_header_value(name.as_str()))?;
+            headers.push((name.as_str(), value));
+        }
+    }
+
+    let url = request.url();
+    let uri = signing_uri(url);
+    let signable = SignableRequest::new(request.method().as_str(), uri, headers.into_iter(), body)
+        .map_err(signing_error)?;
+
+    let identity = Identity::from(credentials.clone());
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(&config.service)
+        .time(time)
+        .settings(config.settings.clone())
+        .build()
+        .map_err(signing_error)?
+        .into();
+    let (instructions, _signature) = aws_sigv4::http_request::sign(signable, &params)
+        .map_err(signing_error)?
+        .into_parts();
+
+    let (new_headers, _) = instructions.into_parts();
+    for header in new_headers {
+        let mut value = HeaderValue::from_str(header.value())
+            .map_err(|_| Error::invalid_header_value(header.name()))?;
+        let name = HeaderName::from_static(header.name());
+        value.set_sensitive(header.sensitive() || is_secret_header(&name));
+        request.headers_mut().insert(name, value);
+    }
+    Ok(())
+}
+
+fn is_secret_header(name: &HeaderName) -> bool {
+    name == AUTHORIZATION || name.as_str() == X_AMZ_SECURITY_TOKEN
+}
+
+/// aws-sigv4 panics on a URI without authority; refuse such URLs before calling it.
+pub(crate) fn check_url(url: &url::Url) -> Result<(), Error> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::invalid_url(format!(
+            "cannot sign a `{}:` URL: only http and https requests can be signed",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid_url(
+            "cannot sign a URL without a host: give the request an absolute http(s) URL",
+        ));
+    }
+    Ok(())
+}
+
+/// The URI as it goes on the wire: no fragment, no user info (reqwest moves it to a header).
+fn signing_uri(url: &url::Url) -> Cow<'_, str> {
+    if url.username().is_empty() && url.password().is_none() {
+        Cow::Borrowed(&url[..url::Position::AfterQuery])
+    } else {
+        Cow::Owned(format!(
+            "{}://{}{}",
+            url.scheme(),
+            &url[url::Position::BeforeHost..url::Position::AfterPort],
+            &url[url::Position::BeforePath..url::Position::AfterQuery]
+        ))
+    }
+}
+
+fn signing_error(err: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::new(
+        ErrorKind::Signing,
+        format!("aws-sigv4 could not sign the request: {err}"),
+    )
+    .with_source(err)
+}

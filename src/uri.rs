@@ -1,0 +1,233 @@
+//! Puts a request's path and query into SigV4's canonical percent-encoding before signing.
+//!
+//! Servers, botocore and `aws-sigv4` disagree on how to read an ambiguous URL: a literal `+` in a
+//! query (space, or plus?), a `:` or `(` left unencoded in a path, `%7E` against `~`, a key
+//! without `=`. Once every byte outside `A-Z a-z 0-9 - _ . ~` is percent-encoded with uppercase
+//! hex, and every query pair is written `key=value`, there is nothing left to disagree about:
+//! the bytes on the wire are the bytes the signature covers, whichever canonicalisation the
+//! server runs. This is the form the AWS SDKs send.
+//!
+//! Meaning is kept: a path segment is decoded and encoded again byte for byte; a query is read
+//! as `application/x-www-form-urlencoded`, as `reqwest`'s `.query()` and `url`'s
+//! `query_pairs_mut()` write it (`+` is a space, a literal plus is `%2B`).
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode, percent_encode};
+
+use crate::error::Error;
+
+/// Everything but SigV4's unreserved characters is encoded.
+const SIGV4_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
+
+/// Rewrites `url`'s path and query into canonical form, in place, when they are not already.
+pub(crate) fn canonicalize(url: &mut url::Url) -> Result<(), Error> {
+    if !is_canonical_path(url.path()) {
+        let path = canonical_path(url.path());
+        url.set_path(&path);
+    }
+    if let Some(query) = url.query()
+        && !is_canonical_query(query)
+    {
+        let query = canonical_query(query)?;
+        url.set_query(if query.is_empty() { None } else { Some(&query) });
+    }
+    Ok(())
+}
+
+/// `%XX` with uppercase hex whose byte is not unreserved (else it should be written literally).
+fn canonical_escape(bytes: &[u8]) -> bool {
+    match bytes {
+        [b'%', h, l, ..] => {
+            let upper_hex = |c: &u8| c.is_ascii_digit() || (b'A'..=b'F').contains(c);
+            if !(upper_hex(h) && upper_hex(l)) {
+                return false;
+            }
+            let value = u8::from_str_radix(std::str::from_utf8(&[*h, *l]).unwrap_or("zz"), 16);
+            matches!(value, Ok(v) if !is_unreserved(v))
+        }
+        _ => false,
+    }
+}
+
+fn is_canonical_component(s: &str, extra: &[u8]) -> bool {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if is_unreserved(b) || extra.contains(&b) {
+            i += 1;
+        } else if canonical_escape(&bytes[i..]) {
+            i += 3;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+fn is_canonical_path(path: &str) -> bool {
+    is_canonical_component(path, b"/")
+}
+
+/// Canonical when every piece is `key=value` with canonical escapes and non-UTF-8 is absent.
+fn is_canonical_query(query: &str) -> bool {
+    !query.is_empty()
+        && query.split('&').all(|pair| {
+            let mut parts = pair.splitn(2, '=');
+            let key = parts.next().unwrap_or_default();
+            match parts.next() {
+                Some(value) => {
+                    !key.is_empty()
+                        && is_canonical_component(key, b"")
+                        && is_canonical_component(value, b"")
+                        && decodes_to_utf8(key)
+                        && decodes_to_utf8(value)
+                }
+                None => false,
+            }
+        })
+}
+
+fn decodes_to_utf8(s: &str) -> bool {
+    !s.contains('%')
+        || std::str::from_utf8(&percent_decode(s.as_bytes()).collect::<Vec<u8>>()).is_ok()
+}
+
+fn canonical_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 8);
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let decoded: Vec<u8> = percent_decode(segment.as_bytes()).collect();
+        push_encoded(&mut out, &decoded);
+    }
+    out
+}
+
+fn push_encoded(out: &mut String, bytes: &[u8]) {
+    out.extend(percent_encode(bytes, SIGV4_ENCODE));
+}
+
+/// Decodes like `form_urlencoded` (what `aws-sigv4` applies when it canonicalises the query),
+/// but refuses bytes that are not UTF-8 instead of replacing them, which would sign a value
+/// other than the one sent.
+fn canonical_query(query: &str) -> Result<String, Error> {
+    let mut out = String::with_capacity(query.len() + 8);
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if !out.is_empty() {
+            out.push('&');
+        }
+        push_form_component(&mut out, key, pair)?;
+        out.push('=');
+        push_form_component(&mut out, value, pair)?;
+    }
+    Ok(out)
+}
+
+fn push_form_component(out: &mut String, raw: &str, pair: &str) -> Result<(), Error> {
+    let plus_as_space: Vec<u8> = raw
+        .bytes()
+        .map(|b| if b == b'+' { b' ' } else { b })
+        .collect();
+    let decoded: Vec<u8> = percent_decode(&plus_as_space).collect();
+    if std::str::from_utf8(&decoded).is_err() {
+        return Err(Error::invalid_url(format!(
+            "query parameter `{pair}` percent-encodes bytes that are not UTF-8, which SigV4 \
+             signers cannot sign faithfully: send the value base64- or hex-encoded instead"
+        )));
+    }
+    push_encoded(out, &decoded);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(input: &str) -> String {
+        let mut url = url::Url::parse(input).unwrap();
+        canonicalize(&mut url).unwrap();
+        url.as_str().to_owned()
+    }
+
+    #[test]
+    fn paths_are_encoded_once_with_the_sigv4_set() {
+        let cases = [
+            ("https://h/v1/responses", "https://h/v1/responses"),
+            (
+                "https://h/model/anthropic.claude-3:0/invoke",
+                "https://h/model/anthropic.claude-3%3A0/invoke",
+            ),
+            (
+                "https://h/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A1%3Afoo%2Fbar/invoke",
+                "https://h/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A1%3Afoo%2Fbar/invoke",
+            ),
+            ("https://h/a%7eb%41", "https://h/a~bA"),
+            ("https://h/a%2fb", "https://h/a%2Fb"),
+            ("https://h/a b(c)!*'", "https://h/a%20b%28c%29%21%2A%27"),
+            ("https://h/caf%C3%A9/ሴ", "https://h/caf%C3%A9/%E1%88%B4"),
+            ("https://h/a+b", "https://h/a%2Bb"),
+            ("https://h/%zz", "https://h/%25zz"),
+            ("https://h//double//", "https://h//double//"),
+            ("https://h/%FF", "https://h/%FF"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(canon(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn queries_are_form_decoded_and_encoded_canonically() {
+        let cases = [
+            ("https://h/?a=1&b=2", "https://h/?a=1&b=2"),
+            ("https://h/?q=a+b", "https://h/?q=a%20b"),
+            ("https://h/?q=a%2Bb", "https://h/?q=a%2Bb"),
+            ("https://h/?flag", "https://h/?flag="),
+            ("https://h/?a=&b", "https://h/?a=&b="),
+            ("https://h/?a=1&&b=2&", "https://h/?a=1&b=2"),
+            ("https://h/?k=v=w", "https://h/?k=v%3Dw"),
+            ("https://h/?k=%7e%41", "https://h/?k=~A"),
+            ("https://h/?k=a%2fb", "https://h/?k=a%2Fb"),
+            ("https://h/?z=1&a=2&z=0", "https://h/?z=1&a=2&z=0"),
+            ("https://h/?k=caf%C3%A9", "https://h/?k=caf%C3%A9"),
+            ("https://h/?k=é", "https://h/?k=%C3%A9"),
+            ("https://h/?", "https://h/"),
+            ("https://h/?&", "https://h/"),
+            ("https://h/?k=%zz", "https://h/?k=%25zz"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(canon(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn non_utf8_query_bytes_are_refused() {
+        let mut url = url::Url::parse("https://h/?k=%FF").unwrap();
+        let err = canonicalize(&mut url).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidUrl);
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn canonical_input_is_recognised_without_rewriting() {
+        assert!(is_canonical_path("/v1/chat/completions"));
+        assert!(is_canonical_path("/a%3Ab"));
+        assert!(!is_canonical_path("/a:b"));
+        assert!(!is_canonical_path("/a%3ab"));
+        assert!(!is_canonical_path("/a%41"));
+        assert!(is_canonical_query("a=1&b=%20"));
+        assert!(!is_canonical_query("a=1&&b=2"));
+        assert!(!is_canonical_query("a"));
+        assert!(!is_canonical_query("a=b=c"));
+        assert!(!is_canonical_query("a=%FF"));
+    }
+}
