@@ -61,6 +61,7 @@ pub(crate) struct SigningConfig {
     pub(crate) settings: SigningSettings,
     pub(crate) headers: HeaderPolicy,
     pub(crate) streaming: StreamingBody,
+    pub(crate) s3: bool,
 }
 
 impl SigningConfig {
@@ -79,7 +80,8 @@ impl SigningConfig {
         } else {
             PayloadChecksumKind::NoHeader
         };
-        if is_s3_like(&service) {
+        let s3 = is_s3_like(&service);
+        if s3 {
             settings.percent_encoding_mode = PercentEncodingMode::Single;
             settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
         }
@@ -88,6 +90,7 @@ impl SigningConfig {
             settings,
             headers,
             streaming,
+            s3,
         }
     }
 }
@@ -106,7 +109,7 @@ pub(crate) fn sign_request(
     config: &SigningConfig,
 ) -> Result<(), Error> {
     check_url(request.url())?;
-    uri::canonicalize(request.url_mut())?;
+    uri::canonicalize(request.url_mut(), config.s3)?;
     for name in SIGNATURE_HEADERS {
         request.headers_mut().remove(name);
     }

@@ -1,15 +1,20 @@
-//! Puts a request's path and query into SigV4's canonical percent-encoding before signing.
+//! Puts a request's query (and, for S3, its path) into SigV4's canonical percent-encoding
+//! before signing, so that the bytes on the wire are the bytes the signature covers whichever
+//! canonicalisation the server runs.
 //!
-//! Servers, botocore and `aws-sigv4` disagree on how to read an ambiguous URL: a literal `+` in a
-//! query (space, or plus?), a `:` or `(` left unencoded in a path, `%7E` against `~`, a key
-//! without `=`. Once every byte outside `A-Z a-z 0-9 - _ . ~` is percent-encoded with uppercase
-//! hex, and every query pair is written `key=value`, there is nothing left to disagree about:
-//! the bytes on the wire are the bytes the signature covers, whichever canonicalisation the
-//! server runs. This is the form the AWS SDKs send.
-//!
-//! Meaning is kept: a path segment is decoded and encoded again byte for byte; a query is read
-//! as `application/x-www-form-urlencoded`, as `reqwest`'s `.query()` and `url`'s
-//! `query_pairs_mut()` write it (`+` is a space, a literal plus is `%2B`).
+//! - **Query.** Servers, botocore and `aws-sigv4` disagree on ambiguous queries: a literal `+`
+//!   (space, or plus?), `a=b=c`, `%7e` against `~`. The query is read as
+//!   `application/x-www-form-urlencoded`, the way `reqwest`'s `.query()` and `url`'s
+//!   `query_pairs_mut()` write it (`+` is a space, a literal plus is `%2B`), and written back
+//!   with every byte outside `A-Z a-z 0-9 - _ . ~` percent-encoded (uppercase hex). Pair order
+//!   is kept, empty pieces (`&&`) are dropped, and a key without `=` stays without one (S3's
+//!   `?uploads`).
+//! - **Path, non-S3 services.** Left exactly as it is: the server URI-encodes the raw path once
+//!   more, and `aws-sigv4`'s double-encoding mode computes the same thing from the same bytes.
+//!   Literal `@`, `:` and friends stay literal (API Gateway's `/@connections/` routes on them).
+//! - **Path, S3.** S3 decodes the path and encodes it again before comparing, so each segment
+//!   is decoded and re-encoded byte for byte (as botocore sends keys); `aws-sigv4`'s
+//!   single-encoding mode then signs exactly that.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode, percent_encode};
 
@@ -26,9 +31,10 @@ fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
 }
 
-/// Rewrites `url`'s path and query into canonical form, in place, when they are not already.
-pub(crate) fn canonicalize(url: &mut url::Url) -> Result<(), Error> {
-    if !is_canonical_path(url.path()) {
+/// Rewrites `url`'s query (and for S3 its path) into canonical form, in place, when they are
+/// not already.
+pub(crate) fn canonicalize(url: &mut url::Url, s3: bool) -> Result<(), Error> {
+    if s3 && !is_canonical_path(url.path()) {
         let path = canonical_path(url.path());
         url.set_path(&path);
     }
@@ -76,22 +82,16 @@ fn is_canonical_path(path: &str) -> bool {
     is_canonical_component(path, b"/")
 }
 
-/// Canonical when every piece is `key=value` with canonical escapes and non-UTF-8 is absent.
+/// Canonical when every piece is non-empty, has canonical escapes, and decodes to UTF-8.
 fn is_canonical_query(query: &str) -> bool {
     !query.is_empty()
         && query.split('&').all(|pair| {
-            let mut parts = pair.splitn(2, '=');
-            let key = parts.next().unwrap_or_default();
-            match parts.next() {
-                Some(value) => {
-                    !key.is_empty()
-                        && is_canonical_component(key, b"")
-                        && is_canonical_component(value, b"")
-                        && decodes_to_utf8(key)
-                        && decodes_to_utf8(value)
-                }
-                None => false,
-            }
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            !key.is_empty()
+                && is_canonical_component(key, b"")
+                && is_canonical_component(value, b"")
+                && decodes_to_utf8(key)
+                && decodes_to_utf8(value)
         })
 }
 
@@ -122,13 +122,17 @@ fn push_encoded(out: &mut String, bytes: &[u8]) {
 fn canonical_query(query: &str) -> Result<String, Error> {
     let mut out = String::with_capacity(query.len() + 8);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         if !out.is_empty() {
             out.push('&');
         }
-        push_form_component(&mut out, key, pair)?;
-        out.push('=');
-        push_form_component(&mut out, value, pair)?;
+        match pair.split_once('=') {
+            Some((key, value)) => {
+                push_form_component(&mut out, key, pair)?;
+                out.push('=');
+                push_form_component(&mut out, value, pair)?;
+            }
+            None => push_form_component(&mut out, pair, pair)?,
+        }
     }
     Ok(out)
 }
@@ -153,14 +157,32 @@ fn push_form_component(out: &mut String, raw: &str, pair: &str) -> Result<(), Er
 mod tests {
     use super::*;
 
+    fn canon_s3(input: &str) -> String {
+        let mut url = url::Url::parse(input).unwrap();
+        canonicalize(&mut url, true).unwrap();
+        url.as_str().to_owned()
+    }
+
     fn canon(input: &str) -> String {
         let mut url = url::Url::parse(input).unwrap();
-        canonicalize(&mut url).unwrap();
+        canonicalize(&mut url, false).unwrap();
         url.as_str().to_owned()
     }
 
     #[test]
-    fn paths_are_encoded_once_with_the_sigv4_set() {
+    fn non_s3_paths_are_left_as_they_are() {
+        for input in [
+            "https://h/model/anthropic.claude-3:0/invoke",
+            "https://h/test/@connections/JBDvjfGEIAMCERw%3D",
+            "https://h/a%7eb%41",
+            "https://h/a+b(c)",
+        ] {
+            assert_eq!(canon(input), input);
+        }
+    }
+
+    #[test]
+    fn s3_paths_are_encoded_once_with_the_sigv4_set() {
         let cases = [
             ("https://h/v1/responses", "https://h/v1/responses"),
             (
@@ -181,7 +203,7 @@ mod tests {
             ("https://h/%FF", "https://h/%FF"),
         ];
         for (input, expected) in cases {
-            assert_eq!(canon(input), expected, "{input}");
+            assert_eq!(canon_s3(input), expected, "{input}");
         }
     }
 
@@ -191,8 +213,9 @@ mod tests {
             ("https://h/?a=1&b=2", "https://h/?a=1&b=2"),
             ("https://h/?q=a+b", "https://h/?q=a%20b"),
             ("https://h/?q=a%2Bb", "https://h/?q=a%2Bb"),
-            ("https://h/?flag", "https://h/?flag="),
-            ("https://h/?a=&b", "https://h/?a=&b="),
+            ("https://h/?flag", "https://h/?flag"),
+            ("https://h/?a=&b", "https://h/?a=&b"),
+            ("https://h/?a%3ab", "https://h/?a%3Ab"),
             ("https://h/?a=1&&b=2&", "https://h/?a=1&b=2"),
             ("https://h/?k=v=w", "https://h/?k=v%3Dw"),
             ("https://h/?k=%7e%41", "https://h/?k=~A"),
@@ -212,7 +235,7 @@ mod tests {
     #[test]
     fn non_utf8_query_bytes_are_refused() {
         let mut url = url::Url::parse("https://h/?k=%FF").unwrap();
-        let err = canonicalize(&mut url).unwrap_err();
+        let err = canonicalize(&mut url, false).unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::InvalidUrl);
         assert!(err.to_string().contains("not UTF-8"), "{err}");
     }
@@ -226,7 +249,8 @@ mod tests {
         assert!(!is_canonical_path("/a%41"));
         assert!(is_canonical_query("a=1&b=%20"));
         assert!(!is_canonical_query("a=1&&b=2"));
-        assert!(!is_canonical_query("a"));
+        assert!(is_canonical_query("uploads"));
+        assert!(!is_canonical_query("a%3a"));
         assert!(!is_canonical_query("a=b=c"));
         assert!(!is_canonical_query("a=%FF"));
     }
