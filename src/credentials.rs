@@ -149,7 +149,16 @@ pub(crate) async fn resolve_region(profile: Option<&str>) -> Result<String, Erro
     )
     .or_else(from_profile.build());
     match chain.region().await {
-        Some(region) if !region.as_ref().trim().is_empty() => Ok(region.to_string()),
+        Some(region) if !region.as_ref().trim().is_empty() => {
+            crate::builder::validate_region(region.as_ref()).map_err(|_| {
+                Error::invalid_config(format!(
+                    "the region `{region}` from AWS_REGION, AWS_DEFAULT_REGION or the profile is \
+                     not an AWS region name: set it to a code such as `us-east-1`, or call \
+                     `.region(...)` on the builder"
+                ))
+            })?;
+            Ok(region.to_string())
+        }
         _ => Err(Error::no_region()),
     }
 }

@@ -167,7 +167,11 @@ fn expected_authorization(dir: &Path) -> String {
 fn expected_without_unsigned(dir: &Path, context: &serde_json::Value) -> String {
     let creq = read(dir, "header-canonical-request.txt");
     let mut lines: Vec<String> = creq.lines().map(str::to_owned).collect();
-    lines.retain(|l| !UNSIGNED_HERE.iter().any(|h| l.starts_with(&format!("{h}:"))));
+    lines.retain(|l| {
+        !UNSIGNED_HERE
+            .iter()
+            .any(|h| l.starts_with(&format!("{h}:")))
+    });
     let signed_headers_line = lines.len() - 2;
     let signed_headers: Vec<&str> = lines[signed_headers_line]
         .split(';')
@@ -186,7 +190,9 @@ fn expected_without_unsigned(dir: &Path, context: &serde_json::Value) -> String 
         Sha256::digest(creq.as_bytes())
     );
     let key = aws_sigv4::sign::v4::generate_signing_key(
-        context["credentials"]["secret_access_key"].as_str().unwrap(),
+        context["credentials"]["secret_access_key"]
+            .as_str()
+            .unwrap(),
         time,
         region,
         service,
@@ -256,7 +262,10 @@ async fn official_vectors_match_byte_for_byte() {
             skipped.push(format!("{name}: {why}"));
             continue;
         }
-        assert!(!vector.multiline_header, "{name} has an unlisted multiline header");
+        assert!(
+            !vector.multiline_header,
+            "{name} has an unlisted multiline header"
+        );
         if unnormalized(&context) {
             skipped.push(format!("{name}: normalize=false (S3-style signer)"));
             continue;
