@@ -36,6 +36,9 @@ mod error;
 mod headers;
 mod sign;
 mod uri;
+pub mod verify;
+#[cfg(feature = "wiremock")]
+pub mod wiremock;
 
 pub use auth::AwsAuth;
 pub use builder::AwsAuthBuilder;

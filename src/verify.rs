@@ -1,0 +1,1209 @@
+//! Checking SigV4 signatures the way an AWS service does, for tests.
+//!
+//! A [`Verifier`] takes a request as it was received — method, request target exactly as on the
+//! wire, headers, body — and recomputes its canonical request, string-to-sign and signature
+//! from the credentials, region and signing name the service would use. It checks everything a
+//! service checks: the credential scope, which headers are signed, the session token, the
+//! body's hash, the clock skew, and (in constant time) the signature.
+//!
+//! It is written independently of [`aws_sigv4`]'s canonicalisation, so it is a second opinion on
+//! the signer, not a copy of it; only the HMAC chain is `aws-sigv4`'s. When a request is refused,
+//! the [`Rejection`] says which check failed and shows the canonical request and string-to-sign
+//! the verifier computed, to compare with what the client signed.
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use aws_credential_types::Credentials;
+//! use reqwest_aws_auth::verify::{ReceivedRequest, RejectReason, Verifier};
+//!
+//! let credentials =
+//!     Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None, "test");
+//! let verifier = Verifier::new(credentials, "us-east-1", "service")
+//!     // 2015-08-30T12:36:00Z, when this request was signed
+//!     .now(UNIX_EPOCH + Duration::from_secs(1_440_938_160));
+//! let authorization = "AWS4-HMAC-SHA256 \
+//!     Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
+//!     SignedHeaders=host;x-amz-date, \
+//!     Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31";
+//! let request = ReceivedRequest {
+//!     method: "GET",
+//!     target: "/",
+//!     headers: &[
+//!         ("host", "example.amazonaws.com"),
+//!         ("x-amz-date", "20150830T123600Z"),
+//!         ("authorization", authorization),
+//!     ],
+//!     body: b"",
+//! };
+//! verifier.verify(&request)?;
+//!
+//! // The same request, received with another path: refused, with the verifier's workings.
+//! let tampered = ReceivedRequest { target: "/other", ..request };
+//! let rejection = verifier.verify(&tampered).unwrap_err();
+//! assert_eq!(rejection.reason(), RejectReason::SignatureMismatch);
+//! assert!(rejection.canonical_request().unwrap().starts_with("GET\n/other\n"));
+//! println!("{rejection}"); // reason, canonical request and string-to-sign
+//! # Ok::<(), reqwest_aws_auth::verify::Rejection>(())
+//! ```
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_credential_types::Credentials;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+const TERMINATOR: &str = "aws4_request";
+const X_AMZ_DATE: &str = "x-amz-date";
+const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
+const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
+const DEFAULT_MAX_SKEW: Duration = Duration::from_secs(5 * 60);
+
+/// A request as a server received it, in plain parts.
+///
+/// `target` is the request target exactly as it was on the wire (`/path?query`, still
+/// percent-encoded); the verifier canonicalises it itself, as a service does. `headers` lists
+/// every header line as received (names in any case; a header sent several times appears
+/// several times, in order), including `host`, `x-amz-date` and `authorization`.
+#[derive(Clone, Copy)]
+pub struct ReceivedRequest<'a> {
+    /// The method, such as `GET` (used as given: methods are case-sensitive).
+    pub method: &'a str,
+    /// The request target as on the wire: `/path?query` (the absolute form
+    /// `https://host/path?query` is accepted too).
+    pub target: &'a str,
+    /// The headers as received, as `(name, value)` pairs.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// The body as received.
+    pub body: &'a [u8],
+}
+
+impl fmt::Debug for ReceivedRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                if name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN) {
+                    (*name, "** redacted **")
+                } else {
+                    (*name, *value)
+                }
+            })
+            .collect();
+        f.debug_struct("ReceivedRequest")
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("headers", &headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// Verifies SigV4 header signatures as an AWS service would, for one set of credentials, one
+/// region and one signing name.
+///
+/// Path rules follow the signing name: for `s3`, `s3-object-lambda` and `s3express` the path is
+/// taken as the object key (decoded once, encoded once, never normalised); for every other
+/// service it is normalised (RFC 3986 dot segments removed, empty segments collapsed) and
+/// percent-encoded a second time. See [`verify`](Self::verify) for every check made.
+#[derive(Clone)]
+pub struct Verifier {
+    credentials: Credentials,
+    region: String,
+    service: String,
+    max_skew: Duration,
+    now: Option<SystemTime>,
+    normalize_path: bool,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("access_key_id", &self.credentials.access_key_id())
+            .field(
+                "session_token",
+                &self.credentials.session_token().map(|_| "** redacted **"),
+            )
+            .field("region", &self.region)
+            .field("service", &self.service)
+            .field("max_skew", &self.max_skew)
+            .field("now", &self.now)
+            .field("normalize_path", &self.normalize_path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// A verifier for requests signed with `credentials` (the secret key, and the session token
+    /// if they have one, which the request must then carry) for `region` and the signing name
+    /// `service`. The clock skew allowed is 5 minutes, against the system clock.
+    pub fn new(
+        credentials: Credentials,
+        region: impl Into<String>,
+        service: impl Into<String>,
+    ) -> Self {
+        let service = service.into();
+        Self {
+            credentials,
+            region: region.into(),
+            normalize_path: !is_s3_like(&service),
+            service,
+            max_skew: DEFAULT_MAX_SKEW,
+            now: None,
+        }
+    }
+
+    /// How far `x-amz-date` may be from the current time, either way (default 5 minutes).
+    pub fn max_skew(mut self, max_skew: Duration) -> Self {
+        self.max_skew = max_skew;
+        self
+    }
+
+    /// Use this as the current time instead of the system clock, to verify requests signed at
+    /// a fixed time (fixtures, `StaticTimeSource`).
+    pub fn now(mut self, now: SystemTime) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// Whether to normalise the path (remove `.` and `..` segments, collapse empty segments)
+    /// before encoding it again. On by default, off for S3 signing names; turn it off for a
+    /// client that signs paths as they are (botocore and `aws-sigv4` normalise them). The path
+    /// of a service other than S3 is percent-encoded a second time either way.
+    pub fn normalize_path(mut self, normalize: bool) -> Self {
+        self.normalize_path = normalize;
+        self
+    }
+
+    /// Verifies `request`'s SigV4 `Authorization` header.
+    ///
+    /// Checked, in this order (the first failure is the [`RejectReason`]):
+    /// - the request target is a valid origin-form target;
+    /// - one `Authorization` header, `AWS4-HMAC-SHA256 Credential=.../.../.../.../aws4_request,
+    ///   SignedHeaders=..., Signature=...`, with `SignedHeaders` sorted and lowercase;
+    /// - one `x-amz-date`, in `YYYYMMDD'T'HHMMSS'Z'` form;
+    /// - the scope: the credentials' access key id, the date of `x-amz-date`, this region,
+    ///   this signing name, `aws4_request`;
+    /// - `host` and `x-amz-date` are signed;
+    /// - the session token: when the credentials have one, `x-amz-security-token` is present,
+    ///   signed and equal to it; when they have none, it is absent;
+    /// - every header named in `SignedHeaders` is present;
+    /// - `x-amz-date` is within the skew window of the current time;
+    /// - `x-amz-content-sha256`, when present, is signed and is the body's SHA-256 (or
+    ///   `UNSIGNED-PAYLOAD` / `STREAMING-...`); S3 signing names require it;
+    /// - the signature, recomputed from the canonical request, matches (compared in constant
+    ///   time).
+    pub fn verify(&self, request: &ReceivedRequest<'_>) -> Result<(), Rejection> {
+        let computed = Computed::new(request, is_s3_like(&self.service), self.normalize_path)?;
+        let reject = |reason, detail: String| Err(computed.reject(reason, detail));
+        let auth = &computed.auth;
+        let scope = &auth.scope;
+
+        if scope.access_key_id != self.credentials.access_key_id() {
+            return reject(
+                RejectReason::WrongAccessKey,
+                format!(
+                    "signed with access key id `{}`, expected `{}`",
+                    scope.access_key_id,
+                    self.credentials.access_key_id()
+                ),
+            );
+        }
+        if scope.date != computed.amz_date[..8] {
+            return reject(
+                RejectReason::WrongScopeDate,
+                format!(
+                    "the scope's date `{}` is not the date of x-amz-date `{}`",
+                    scope.date, computed.amz_date
+                ),
+            );
+        }
+        if scope.region != self.region {
+            return reject(
+                RejectReason::WrongRegion,
+                format!(
+                    "signed for region `{}`, expected `{}`",
+                    scope.region, self.region
+                ),
+            );
+        }
+        if scope.service != self.service {
+            return reject(
+                RejectReason::WrongService,
+                format!(
+                    "signed for service `{}`, expected `{}`",
+                    scope.service, self.service
+                ),
+            );
+        }
+        if scope.terminator != TERMINATOR {
+            return reject(
+                RejectReason::WrongScopeTerminator,
+                format!(
+                    "the scope ends in `{}`, expected `{TERMINATOR}`",
+                    scope.terminator
+                ),
+            );
+        }
+        if !auth.is_signed("host") {
+            return reject(
+                RejectReason::HostNotSigned,
+                format!("`host` is not in SignedHeaders=`{}`", auth.signed_headers),
+            );
+        }
+        if !auth.is_signed(X_AMZ_DATE) {
+            return reject(
+                RejectReason::DateNotSigned,
+                format!(
+                    "`x-amz-date` is not in SignedHeaders=`{}`",
+                    auth.signed_headers
+                ),
+            );
+        }
+
+        let tokens = computed.headers.values(X_AMZ_SECURITY_TOKEN);
+        match (self.credentials.session_token(), tokens.as_slice()) {
+            (Some(_), []) => {
+                return reject(
+                    RejectReason::MissingSessionToken,
+                    "the credentials have a session token but the request has no \
+                     x-amz-security-token header"
+                        .into(),
+                );
+            }
+            (Some(_), _) if !auth.is_signed(X_AMZ_SECURITY_TOKEN) => {
+                return reject(
+                    RejectReason::SessionTokenNotSigned,
+                    format!(
+                        "x-amz-security-token is sent but not in SignedHeaders=`{}`",
+                        auth.signed_headers
+                    ),
+                );
+            }
+            (Some(expected), [received])
+                if bool::from(received.as_bytes().ct_eq(expected.as_bytes())) => {}
+            (Some(_), _) => {
+                return reject(
+                    RejectReason::SessionTokenMismatch,
+                    "x-amz-security-token is not the credentials' session token".into(),
+                );
+            }
+            (None, []) => {}
+            (None, _) => {
+                return reject(
+                    RejectReason::SessionTokenMismatch,
+                    "the request carries an x-amz-security-token but the credentials have no \
+                     session token"
+                        .into(),
+                );
+            }
+        }
+
+        if let Some(missing) = auth
+            .signed_header_names()
+            .find(|name| computed.headers.values(name).is_empty())
+        {
+            return reject(
+                RejectReason::MissingSignedHeader,
+                format!("`{missing}` is in SignedHeaders but the request has no such header"),
+            );
+        }
+
+        let now = self.now.unwrap_or_else(SystemTime::now);
+        let skew = match now.duration_since(computed.time) {
+            Ok(behind) => behind,
+            Err(ahead) => ahead.duration(),
+        };
+        if skew > self.max_skew {
+            let when = if computed.time < now {
+                "before"
+            } else {
+                "after"
+            };
+            return reject(
+                RejectReason::DateOutOfRange,
+                format!(
+                    "x-amz-date `{}` is {}s {when} the verifier's current time `{}`, more than \
+                     the {}s allowed",
+                    computed.amz_date,
+                    skew.as_secs(),
+                    format_amz_date(now),
+                    self.max_skew.as_secs()
+                ),
+            );
+        }
+
+        let content_sha256 = computed.headers.values(X_AMZ_CONTENT_SHA256);
+        match content_sha256.as_slice() {
+            [] if is_s3_like(&self.service) => {
+                return reject(
+                    RejectReason::MissingContentSha256,
+                    format!(
+                        "`{}` requests must carry x-amz-content-sha256",
+                        self.service
+                    ),
+                );
+            }
+            [] => {}
+            [value] => {
+                if !auth.is_signed(X_AMZ_CONTENT_SHA256) {
+                    return reject(
+                        RejectReason::ContentSha256NotSigned,
+                        format!(
+                            "x-amz-content-sha256 is sent but not in SignedHeaders=`{}`",
+                            auth.signed_headers
+                        ),
+                    );
+                }
+                let value = value.trim();
+                if !is_unhashed_payload(value) && value != computed.body_sha256 {
+                    return reject(
+                        RejectReason::BodyHashMismatch,
+                        format!(
+                            "x-amz-content-sha256 is `{value}` but the body received ({} bytes) \
+                             hashes to `{}`",
+                            request.body.len(),
+                            computed.body_sha256
+                        ),
+                    );
+                }
+            }
+            _ => {
+                return reject(
+                    RejectReason::BodyHashMismatch,
+                    "x-amz-content-sha256 is sent more than once".into(),
+                );
+            }
+        }
+
+        let signing_key = aws_sigv4::sign::v4::generate_signing_key(
+            self.credentials.secret_access_key(),
+            computed.time,
+            &self.region,
+            &self.service,
+        );
+        let expected = aws_sigv4::sign::v4::calculate_signature(
+            signing_key,
+            computed.string_to_sign.as_bytes(),
+        );
+        if !bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
+            return reject(
+                RejectReason::SignatureMismatch,
+                "the signature does not match the one computed from the request as received: \
+                 compare the canonical request and string-to-sign below with the client's \
+                 (a wrong secret key, or a request changed after signing)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Why a [`Verifier`] refused a request.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RejectReason {
+    /// The request target is not a valid origin-form target (it must start with `/` and hold
+    /// only visible ASCII).
+    MalformedTarget,
+    /// There is no `Authorization` header.
+    MissingAuthorization,
+    /// The `Authorization` header is not a well-formed SigV4 header (or is sent twice).
+    MalformedAuthorization,
+    /// The `Authorization` header uses another algorithm than `AWS4-HMAC-SHA256` (SigV4a, ...).
+    UnsupportedAlgorithm,
+    /// There is no `x-amz-date` header.
+    MissingDate,
+    /// `x-amz-date` is not a `YYYYMMDD'T'HHMMSS'Z'` timestamp (or is sent twice).
+    MalformedDate,
+    /// The scope's access key id is not the credentials'.
+    WrongAccessKey,
+    /// The scope's date is not the date of `x-amz-date`.
+    WrongScopeDate,
+    /// The scope's region is not the verifier's.
+    WrongRegion,
+    /// The scope's signing name is not the verifier's.
+    WrongService,
+    /// The scope does not end in `aws4_request`.
+    WrongScopeTerminator,
+    /// `host` is not among the signed headers.
+    HostNotSigned,
+    /// `x-amz-date` is not among the signed headers.
+    DateNotSigned,
+    /// The credentials have a session token and the request carries none.
+    MissingSessionToken,
+    /// `x-amz-security-token` is not the credentials' session token (or is sent while the
+    /// credentials have none).
+    SessionTokenMismatch,
+    /// `x-amz-security-token` is sent but not signed.
+    SessionTokenNotSigned,
+    /// A header named in `SignedHeaders` is not in the request.
+    MissingSignedHeader,
+    /// `x-amz-date` is further from the current time than the allowed skew.
+    DateOutOfRange,
+    /// An S3 request has no `x-amz-content-sha256` header.
+    MissingContentSha256,
+    /// `x-amz-content-sha256` is sent but not signed.
+    ContentSha256NotSigned,
+    /// `x-amz-content-sha256` is not the SHA-256 of the body received.
+    BodyHashMismatch,
+    /// The signature is not the one computed from the request: a wrong secret key, or the
+    /// request (method, path, query, a signed header, the body) changed after signing.
+    SignatureMismatch,
+}
+
+impl RejectReason {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::MalformedTarget => "malformed request target",
+            Self::MissingAuthorization => "no Authorization header",
+            Self::MalformedAuthorization => "malformed Authorization header",
+            Self::UnsupportedAlgorithm => "unsupported signing algorithm",
+            Self::MissingDate => "no x-amz-date header",
+            Self::MalformedDate => "malformed x-amz-date",
+            Self::WrongAccessKey => "wrong access key id",
+            Self::WrongScopeDate => "wrong date in the credential scope",
+            Self::WrongRegion => "wrong region in the credential scope",
+            Self::WrongService => "wrong service in the credential scope",
+            Self::WrongScopeTerminator => "credential scope does not end in aws4_request",
+            Self::HostNotSigned => "host is not signed",
+            Self::DateNotSigned => "x-amz-date is not signed",
+            Self::MissingSessionToken => "missing session token",
+            Self::SessionTokenMismatch => "wrong session token",
+            Self::SessionTokenNotSigned => "session token is not signed",
+            Self::MissingSignedHeader => "a signed header is missing",
+            Self::DateOutOfRange => "x-amz-date is outside the allowed clock skew",
+            Self::MissingContentSha256 => "missing x-amz-content-sha256",
+            Self::ContentSha256NotSigned => "x-amz-content-sha256 is not signed",
+            Self::BodyHashMismatch => "body does not match x-amz-content-sha256",
+            Self::SignatureMismatch => "signature mismatch",
+        }
+    }
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// A refused request: which check failed, why, and the canonical request and string-to-sign
+/// the verifier computed (when it got that far).
+///
+/// `Display` prints all of it, ready for a test failure message. The value of
+/// `x-amz-security-token` is redacted in the canonical request shown (as `aws-sigv4` does when
+/// it logs one), so that line's hash is not the one in the string-to-sign.
+#[derive(Clone, Debug)]
+pub struct Rejection {
+    reason: RejectReason,
+    detail: String,
+    canonical_request: Option<String>,
+    string_to_sign: Option<String>,
+}
+
+impl Rejection {
+    fn early(reason: RejectReason, detail: impl Into<String>) -> Self {
+        Self {
+            reason,
+            detail: detail.into(),
+            canonical_request: None,
+            string_to_sign: None,
+        }
+    }
+
+    /// Which check failed.
+    pub fn reason(&self) -> RejectReason {
+        self.reason
+    }
+
+    /// What exactly differs, in a sentence.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
+    /// The canonical request computed from the request received, with the session token
+    /// redacted; `None` when the request was refused before it could be computed (no or a
+    /// malformed `Authorization` or `x-amz-date`, a malformed target).
+    pub fn canonical_request(&self) -> Option<&str> {
+        self.canonical_request.as_deref()
+    }
+
+    /// The string-to-sign computed from the request received; `None` when the canonical request
+    /// is.
+    pub fn string_to_sign(&self) -> Option<&str> {
+        self.string_to_sign.as_deref()
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "SigV4 verification failed: {}: {}",
+            self.reason, self.detail
+        )?;
+        if let Some(canonical_request) = &self.canonical_request {
+            write!(f, "\n\ncanonical request:\n{canonical_request}")?;
+        }
+        if let Some(string_to_sign) = &self.string_to_sign {
+            write!(f, "\n\nstring to sign:\n{string_to_sign}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Rejection {}
+
+/// The canonical request (session token redacted) and string-to-sign of an already signed
+/// request, computed from its `Authorization` header's scope and `SignedHeaders`, for logging.
+///
+/// `service` is the signing name (it selects the S3 path rules). The headers must include
+/// `host`, as it will be sent.
+#[allow(dead_code)] // For the core's debug logging of what it signed.
+pub(crate) fn canonical_request_and_string_to_sign(
+    request: &ReceivedRequest<'_>,
+    service: &str,
+) -> Result<(String, String), Rejection> {
+    let s3 = is_s3_like(service);
+    let computed = Computed::new(request, s3, !s3)?;
+    Ok((computed.canonical_redacted, computed.string_to_sign))
+}
+
+/// [`canonical_request_and_string_to_sign`] for a `reqwest::Request` signed by this crate,
+/// adding the `host` header reqwest will send. `None` when the request is not signed, or its
+/// body is a stream without `x-amz-content-sha256`.
+#[allow(dead_code)] // For the core's debug logging of what it signed.
+pub(crate) fn describe_signed_reqwest(
+    request: &reqwest::Request,
+    service: &str,
+) -> Option<(String, String)> {
+    let url = request.url();
+    let body = match request.body() {
+        None => &[][..],
+        Some(body) => match body.as_bytes() {
+            Some(bytes) => bytes,
+            None if request.headers().contains_key(X_AMZ_CONTENT_SHA256) => &[][..],
+            None => return None,
+        },
+    };
+    let host = match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => return None,
+    };
+    let mut headers: Vec<(&str, &str)> = Vec::with_capacity(request.headers().len() + 1);
+    if !request.headers().contains_key(http::header::HOST) {
+        headers.push(("host", &host));
+    }
+    headers.extend(
+        request
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
+    );
+    let received = ReceivedRequest {
+        method: request.method().as_str(),
+        target: &url[url::Position::BeforePath..url::Position::AfterQuery],
+        headers: &headers,
+        body,
+    };
+    canonical_request_and_string_to_sign(&received, service).ok()
+}
+
+/// Signing names that follow S3's rules (as in the signer).
+fn is_s3_like(service: &str) -> bool {
+    matches!(service, "s3" | "s3-object-lambda" | "s3express")
+}
+
+/// `x-amz-content-sha256` values that stand for a body not hashed into the signature.
+fn is_unhashed_payload(value: &str) -> bool {
+    value == "UNSIGNED-PAYLOAD" || value.starts_with("STREAMING-")
+}
+
+/// Everything computed from the request before any check against the verifier's settings.
+struct Computed {
+    auth: Authorization,
+    headers: Headers,
+    amz_date: String,
+    time: SystemTime,
+    body_sha256: String,
+    canonical_redacted: String,
+    string_to_sign: String,
+}
+
+impl Computed {
+    fn new(
+        request: &ReceivedRequest<'_>,
+        s3: bool,
+        normalize_path: bool,
+    ) -> Result<Self, Rejection> {
+        let (path, query) = split_target(request.target)?;
+        let headers = Headers::new(request.headers);
+        let auth = match headers.values("authorization").as_slice() {
+            [] => {
+                return Err(Rejection::early(
+                    RejectReason::MissingAuthorization,
+                    "the request has no Authorization header",
+                ));
+            }
+            [value] => Authorization::parse(value)?,
+            _ => {
+                return Err(Rejection::early(
+                    RejectReason::MalformedAuthorization,
+                    "the Authorization header is sent more than once",
+                ));
+            }
+        };
+        let amz_date = match headers.values(X_AMZ_DATE).as_slice() {
+            [] => {
+                return Err(Rejection::early(
+                    RejectReason::MissingDate,
+                    "the request has no x-amz-date header",
+                ));
+            }
+            [value] => value.trim().to_owned(),
+            _ => {
+                return Err(Rejection::early(
+                    RejectReason::MalformedDate,
+                    "x-amz-date is sent more than once",
+                ));
+            }
+        };
+        let time = parse_amz_date(&amz_date).ok_or_else(|| {
+            Rejection::early(
+                RejectReason::MalformedDate,
+                format!("x-amz-date `{amz_date}` is not a YYYYMMDD'T'HHMMSS'Z' timestamp"),
+            )
+        })?;
+
+        let body_sha256 = sha256_hex(request.body);
+        let payload_hash = match headers.values(X_AMZ_CONTENT_SHA256).as_slice() {
+            [value] => value.trim().to_owned(),
+            _ => body_sha256.clone(),
+        };
+
+        let canonical_uri = if s3 {
+            canonical_s3_path(path)
+        } else {
+            canonical_path(path, normalize_path)
+        };
+        let canonical_query = canonical_query(query);
+        let mut canonical = format!("{}\n{canonical_uri}\n{canonical_query}\n", request.method);
+        let mut redacted = canonical.clone();
+        for name in auth.signed_header_names() {
+            let value = headers.canonical_value(name);
+            canonical.push_str(&format!("{name}:{value}\n"));
+            if name == X_AMZ_SECURITY_TOKEN {
+                redacted.push_str(&format!("{name}:** redacted (length={}) **\n", value.len()));
+            } else {
+                redacted.push_str(&format!("{name}:{value}\n"));
+            }
+        }
+        let tail = format!("\n{}\n{payload_hash}", auth.signed_headers);
+        canonical.push_str(&tail);
+        redacted.push_str(&tail);
+
+        let string_to_sign = format!(
+            "{ALGORITHM}\n{amz_date}\n{}\n{}",
+            auth.scope.as_string(),
+            sha256_hex(canonical.as_bytes())
+        );
+        Ok(Self {
+            auth,
+            headers,
+            amz_date,
+            time,
+            body_sha256,
+            canonical_redacted: redacted,
+            string_to_sign,
+        })
+    }
+
+    fn reject(&self, reason: RejectReason, detail: String) -> Rejection {
+        Rejection {
+            reason,
+            detail,
+            canonical_request: Some(self.canonical_redacted.clone()),
+            string_to_sign: Some(self.string_to_sign.clone()),
+        }
+    }
+}
+
+/// The received headers, names lowercased, in order.
+struct Headers(Vec<(String, String)>);
+
+impl Headers {
+    fn new(headers: &[(&str, &str)]) -> Self {
+        Self(
+            headers
+                .iter()
+                .map(|(name, value)| (name.trim().to_ascii_lowercase(), (*value).to_owned()))
+                .collect(),
+        )
+    }
+
+    fn values(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// Every value of `name`, each trimmed with sequential spaces collapsed, joined with `,`.
+    fn canonical_value(&self, name: &str) -> String {
+        self.values(name)
+            .into_iter()
+            .map(trim_all)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+fn trim_all(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for word in value.split(' ').filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// The parts of a SigV4 `Authorization` header.
+struct Authorization {
+    scope: Scope,
+    signed_headers: String,
+    signature: String,
+}
+
+struct Scope {
+    access_key_id: String,
+    date: String,
+    region: String,
+    service: String,
+    terminator: String,
+}
+
+impl Scope {
+    fn as_string(&self) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            self.date, self.region, self.service, self.terminator
+        )
+    }
+}
+
+impl Authorization {
+    fn parse(value: &str) -> Result<Self, Rejection> {
+        let malformed =
+            |detail: String| Rejection::early(RejectReason::MalformedAuthorization, detail);
+        let value = value.trim();
+        let (algorithm, rest) = value.split_once(' ').unwrap_or((value, ""));
+        if algorithm != ALGORITHM {
+            return Err(if algorithm.starts_with("AWS4-") {
+                Rejection::early(
+                    RejectReason::UnsupportedAlgorithm,
+                    format!("the algorithm is `{algorithm}`; only `{ALGORITHM}` is supported"),
+                )
+            } else {
+                malformed(format!(
+                    "the Authorization scheme is `{algorithm}`, not `{ALGORITHM}`"
+                ))
+            });
+        }
+        let (mut credential, mut signed_headers, mut signature) = (None, None, None);
+        for component in rest.split(',') {
+            let component = component.trim();
+            let Some((key, value)) = component.split_once('=') else {
+                return Err(malformed(format!(
+                    "`{component}` is not a `Key=value` component"
+                )));
+            };
+            let slot = match key {
+                "Credential" => &mut credential,
+                "SignedHeaders" => &mut signed_headers,
+                "Signature" => &mut signature,
+                other => {
+                    return Err(malformed(format!("unknown component `{other}`")));
+                }
+            };
+            if slot.replace(value).is_some() {
+                return Err(malformed(format!("`{key}` appears twice")));
+            }
+        }
+        let (Some(credential), Some(signed_headers), Some(signature)) =
+            (credential, signed_headers, signature)
+        else {
+            return Err(malformed(
+                "Credential, SignedHeaders and Signature are all required".into(),
+            ));
+        };
+        let parts: Vec<&str> = credential.split('/').collect();
+        let [access_key_id, date, region, service, terminator] = parts.as_slice() else {
+            return Err(malformed(format!(
+                "Credential=`{credential}` is not access-key-id/date/region/service/aws4_request"
+            )));
+        };
+        if [access_key_id, date, region, service, terminator]
+            .iter()
+            .any(|p| p.is_empty())
+        {
+            return Err(malformed(format!(
+                "Credential=`{credential}` has an empty part"
+            )));
+        }
+        let names: Vec<&str> = signed_headers.split(';').collect();
+        let well_formed = names.iter().all(|n| {
+            !n.is_empty()
+                && n.bytes()
+                    .all(|b| b.is_ascii_graphic() && !b.is_ascii_uppercase())
+        }) && names.windows(2).all(|w| w[0] < w[1]);
+        if !well_formed {
+            return Err(malformed(format!(
+                "SignedHeaders=`{signed_headers}` is not a sorted list of distinct lowercase \
+                 header names separated by `;`"
+            )));
+        }
+        if signature.len() != 64
+            || !signature
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(malformed("Signature is not 64 lowercase hex digits".into()));
+        }
+        Ok(Self {
+            scope: Scope {
+                access_key_id: (*access_key_id).to_owned(),
+                date: (*date).to_owned(),
+                region: (*region).to_owned(),
+                service: (*service).to_owned(),
+                terminator: (*terminator).to_owned(),
+            },
+            signed_headers: signed_headers.to_owned(),
+            signature: signature.to_owned(),
+        })
+    }
+
+    fn signed_header_names(&self) -> impl Iterator<Item = &str> {
+        self.signed_headers.split(';')
+    }
+
+    fn is_signed(&self, name: &str) -> bool {
+        self.signed_header_names().any(|n| n == name)
+    }
+}
+
+/// Splits an origin-form (or absolute-form) target into path and query.
+fn split_target(target: &str) -> Result<(&str, &str), Rejection> {
+    let malformed = |why: &str| {
+        Rejection::early(
+            RejectReason::MalformedTarget,
+            format!("request target `{}`: {why}", target.escape_debug()),
+        )
+    };
+    if let Some(bad) = target.bytes().find(|b| !b.is_ascii_graphic() || *b == b'#') {
+        return Err(malformed(&format!(
+            "byte 0x{bad:02X} cannot appear in a request target on the wire (percent-encode it)"
+        )));
+    }
+    let origin = match target.find("://") {
+        Some(scheme_end) if !target.starts_with('/') => {
+            let after = &target[scheme_end + 3..];
+            match after.find(['/', '?']) {
+                Some(i) if after[i..].starts_with('/') => &after[i..],
+                Some(i) => &after[i..], // `https://host?query`: the path is empty
+                None => "",
+            }
+        }
+        _ => target,
+    };
+    if !(origin.is_empty() || origin.starts_with('/') || origin.starts_with('?')) {
+        return Err(malformed("it must start with `/`"));
+    }
+    Ok(origin.split_once('?').unwrap_or((origin, "")))
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
+
+/// Percent-encodes every byte but SigV4's unreserved ones (and `/` when `keep_slash`), with
+/// uppercase hex.
+fn encode(bytes: &[u8], keep_slash: bool, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in bytes {
+        if is_unreserved(b) || (keep_slash && b == b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xF)]));
+        }
+    }
+}
+
+/// Decodes `%XX` escapes; a `%` not followed by two hex digits is kept as it is.
+fn decode(s: &str) -> Vec<u8> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex_value(bytes[i + 1]), hex_value(bytes[i + 2]))
+        {
+            out.push(h << 4 | l);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    char::from(b)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
+/// S3: the path is the object key, encoded once. It is decoded and encoded again, segment by
+/// segment, so that every unambiguous way of writing the same key gives the same result; it is
+/// never normalised (`a//b/../c` is a valid key).
+fn canonical_s3_path(path: &str) -> String {
+    if path.is_empty() {
+        return "/".into();
+    }
+    let mut out = String::with_capacity(path.len() + 8);
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        encode(&decode(segment), false, &mut out);
+    }
+    out
+}
+
+/// Other services: dot segments removed and empty segments collapsed (when `normalize`), then
+/// the path as received is percent-encoded again (so `%2F` becomes `%252F`).
+fn canonical_path(path: &str, normalize: bool) -> String {
+    let path = if path.is_empty() { "/" } else { path };
+    let normalized = if normalize {
+        remove_dot_segments(path)
+    } else {
+        path.to_owned()
+    };
+    let mut out = String::with_capacity(normalized.len() + 8);
+    encode(normalized.as_bytes(), true, &mut out);
+    out
+}
+
+/// RFC 3986 §5.2.4 on an absolute path, with empty segments dropped too; a trailing slash is
+/// kept.
+fn remove_dot_segments(path: &str) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    let mut out = String::with_capacity(path.len());
+    for segment in &segments {
+        out.push('/');
+        out.push_str(segment);
+    }
+    let trailing = path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..");
+    if out.is_empty() || trailing {
+        out.push('/');
+    }
+    out
+}
+
+/// Split on `&`, split each piece at its first `=`, percent-decode, encode again with the
+/// SigV4 set, sort by key then value.
+fn canonical_query(query: &str) -> String {
+    let mut pairs: Vec<(String, String)> = query
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            let (key, value) = piece.split_once('=').unwrap_or((piece, ""));
+            let mut k = String::with_capacity(key.len());
+            let mut v = String::with_capacity(value.len());
+            encode(&decode(key), false, &mut k);
+            encode(&decode(value), false, &mut v);
+            (k, v)
+        })
+        .collect();
+    pairs.sort();
+    let mut out = String::with_capacity(query.len() + 8);
+    for (key, value) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str(&key);
+        out.push('=');
+        out.push_str(&value);
+    }
+    out
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// `YYYYMMDD'T'HHMMSS'Z'` to a time, checking every field's range.
+fn parse_amz_date(s: &str) -> Option<SystemTime> {
+    let b = s.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        let digits = &s[range];
+        digits
+            .bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| digits.parse().ok())?
+    };
+    let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (hour, minute, second) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+        || year < 1970
+    {
+        return None;
+    }
+    let days = days_from_civil(i64::from(year), month, day);
+    let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
+    Some(UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).ok()?))
+}
+
+fn format_amz_date(time: SystemTime) -> String {
+    let secs = match time.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs(),
+        Err(_) => 0,
+    };
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year - era * 400;
+    let month = i64::from(month);
+    let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        for s in [
+            "19700101T000000Z",
+            "20150830T123600Z",
+            "20000229T235959Z",
+            "20261129T120000Z",
+        ] {
+            let t = parse_amz_date(s).unwrap();
+            assert_eq!(format_amz_date(t), s);
+        }
+        assert_eq!(
+            parse_amz_date("20150830T123600Z"),
+            Some(UNIX_EPOCH + Duration::from_secs(1_440_938_160))
+        );
+        for bad in [
+            "20150830T123600",
+            "2015-08-30T12:36:00Z",
+            "20150230T123600Z",
+            "20150830T243600Z",
+            "2015083OT123600Z",
+            "+0150830T123600Z",
+        ] {
+            assert_eq!(parse_amz_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn paths_are_canonicalised_per_service_rules() {
+        assert_eq!(canonical_path("//example//", true), "/example/");
+        assert_eq!(canonical_path("/example/..", true), "/");
+        assert_eq!(canonical_path("/a/./b/../c/", true), "/a/c/");
+        assert_eq!(canonical_path("/./", true), "/");
+        assert_eq!(canonical_path("", true), "/");
+        assert_eq!(canonical_path("/a%2Fb:c", true), "/a%252Fb%3Ac");
+        assert_eq!(canonical_path("//example//", false), "//example//");
+        assert_eq!(canonical_s3_path("/a%2fb/c:d//../e"), "/a%2Fb/c%3Ad//../e");
+        assert_eq!(canonical_s3_path("/caf%C3%A9%7E"), "/caf%C3%A9~");
+        assert_eq!(canonical_s3_path(""), "/");
+    }
+
+    #[test]
+    fn queries_are_decoded_encoded_and_sorted() {
+        assert_eq!(canonical_query(""), "");
+        assert_eq!(canonical_query("b=2&a=1&a=0"), "a=0&a=1&b=2");
+        assert_eq!(canonical_query("flag&x="), "flag=&x=");
+        assert_eq!(canonical_query("k=a+b%2b%7e"), "k=a%2Bb%2B~");
+        assert_eq!(canonical_query("k=v=w&&"), "k=v%3Dw");
+        assert_eq!(canonical_query("%zz=1%"), "%25zz=1%25");
+    }
+
+    #[test]
+    fn header_values_are_trimmed_and_spaces_collapsed() {
+        assert_eq!(trim_all("  a   b  c "), "a b c");
+        assert_eq!(trim_all("a\tb"), "a\tb");
+    }
+}
