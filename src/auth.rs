@@ -49,8 +49,11 @@ pub(crate) struct Inner {
     pub(crate) mode: Mode,
 }
 
+// Built once and kept behind an `Arc`: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Mode {
     SigV4(SigV4),
+    Bearer(crate::bedrock::Bearer),
 }
 
 pub(crate) struct SigV4 {
@@ -62,6 +65,49 @@ impl AwsAuth {
     /// Starts configuring an `AwsAuth`.
     pub fn builder() -> AwsAuthBuilder {
         AwsAuthBuilder::default()
+    }
+
+    /// A builder for Amazon Bedrock Mantle (`https://bedrock-mantle.{region}.api.aws`, see
+    /// [`bedrock`](crate::bedrock) for its base URLs): signing name `bedrock-mantle`, header
+    /// names containing `_` left unsigned (Mantle drops them before verifying a signature), a
+    /// region required, and `AWS_BEARER_TOKEN_BEDROCK` honoured as described on
+    /// [`AwsAuthBuilder`](crate::AwsAuthBuilder#how-a-request-is-authenticated).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use reqwest_aws_auth::{AwsAuth, bedrock};
+    ///
+    /// let auth = AwsAuth::bedrock_mantle().region("us-west-2").build()?;
+    /// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    ///     .with(auth)
+    ///     .build();
+    /// let response = client
+    ///     .post(format!("{}/responses", bedrock::mantle_base_url("us-west-2")))
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"model":"openai.gpt-oss-120b","input":"Hello!"}"#)
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn bedrock_mantle() -> AwsAuthBuilder {
+        AwsAuthBuilder {
+            service: Some(crate::bedrock::MANTLE_SIGNING_NAME.to_owned()),
+            skip_underscore_headers: true,
+            bedrock_preset: true,
+            ..AwsAuthBuilder::default()
+        }
+    }
+
+    /// A builder for bedrock-runtime (`https://bedrock-runtime.{region}.amazonaws.com`, whose
+    /// OpenAI-compatible base is [`bedrock::runtime_openai_base_url`](crate::bedrock::runtime_openai_base_url)):
+    /// signing name `bedrock`, a region required, and `AWS_BEARER_TOKEN_BEDROCK` honoured as
+    /// described on [`AwsAuthBuilder`](crate::AwsAuthBuilder#how-a-request-is-authenticated).
+    pub fn bedrock_runtime() -> AwsAuthBuilder {
+        AwsAuthBuilder {
+            service: Some(crate::bedrock::RUNTIME_SIGNING_NAME.to_owned()),
+            bedrock_preset: true,
+            ..AwsAuthBuilder::default()
+        }
     }
 
     /// Signs (or authorises) `request` in place, for apps that do not use
@@ -80,6 +126,7 @@ impl AwsAuth {
     pub async fn sign(&self, request: &mut Request) -> Result<(), Error> {
         match &self.inner.mode {
             Mode::SigV4(sigv4) => sigv4.sign(request).await,
+            Mode::Bearer(bearer) => bearer.authorize(request).await,
         }
     }
 }
@@ -89,6 +136,11 @@ impl SigV4 {
         sign::check_url(request.url())?;
         body::prepare(request, self.config.streaming).await?;
         let resolved = self.resolver.resolve().await?;
+        crate::bedrock::check_endpoint_region(
+            request.url(),
+            &resolved.region,
+            crate::bedrock::RegionOrigin::Signing,
+        )?;
         let credentials = resolved.cache.get().await?;
         let time = self.resolver.time().now();
         sign::sign_request(request, &credentials, &resolved.region, time, &self.config)?;
@@ -128,6 +180,11 @@ impl fmt::Debug for AwsAuth {
                 .field("region", &sigv4.resolver.configured_region())
                 .field("profile", &sigv4.resolver.profile())
                 .field("streaming_body", &sigv4.config.streaming)
+                .finish_non_exhaustive(),
+            Mode::Bearer(bearer) => f
+                .debug_struct("AwsAuth")
+                .field("mode", &"Bearer")
+                .field("bearer", bearer)
                 .finish_non_exhaustive(),
         }
     }

@@ -11,6 +11,7 @@ use aws_types::SdkConfig;
 use http::HeaderName;
 
 use crate::auth::{AwsAuth, Inner, Mode, SigV4};
+use crate::bedrock::{BearerToken, ProvideBearerToken, SharedBearerTokenProvider};
 use crate::credentials::{CredentialSource, DEFAULT_REFRESH_BUFFER, Resolver};
 use crate::error::Error;
 use crate::headers::HeaderPolicy;
@@ -31,6 +32,30 @@ use crate::sign::{SigningConfig, StreamingBody};
 ///     .build()?;
 /// # Ok::<(), reqwest_aws_auth::Error>(())
 /// ```
+///
+/// # How a request is authenticated
+///
+/// One rule, first match wins:
+///
+/// 1. [`bearer_token`](Self::bearer_token): that key, as `Authorization: Bearer …`.
+/// 2. [`bearer_token_provider`](Self::bearer_token_provider): a key from the provider, asked
+///    before every request.
+/// 3. Only for the Bedrock presets ([`AwsAuth::bedrock_mantle`], [`AwsAuth::bedrock_runtime`]):
+///    the `AWS_BEARER_TOKEN_BEDROCK` environment variable, read once by `build()`, trimmed;
+///    blank counts as unset. [`bearer_token_from_env(false)`](Self::bearer_token_from_env)
+///    turns this off. Other builders never read it, so a key meant for Bedrock is never sent
+///    to another service.
+/// 4. SigV4, with the credentials from [`credentials`](Self::credentials),
+///    [`credentials_provider`](Self::credentials_provider), [`sdk_config`](Self::sdk_config), or
+///    else the AWS SDK's default chain.
+///
+/// Steps 1, 2 and explicit SigV4 credentials are explicit choices: any of them means the
+/// environment variable is not consulted, and configuring two of them (say a bearer token and
+/// static credentials) fails the build with [`ErrorKind::InvalidConfig`](crate::ErrorKind)
+/// rather than picking one silently. A bearer-token setup needs no signing name.
+///
+/// [`AwsAuth::bedrock_mantle`]: crate::AwsAuth::bedrock_mantle
+/// [`AwsAuth::bedrock_runtime`]: crate::AwsAuth::bedrock_runtime
 #[derive(Default)]
 pub struct AwsAuthBuilder {
     pub(crate) service: Option<String>,
@@ -44,6 +69,13 @@ pub struct AwsAuthBuilder {
     pub(crate) unsigned_headers: Vec<String>,
     pub(crate) skip_underscore_headers: bool,
     pub(crate) refresh_buffer: Option<Duration>,
+    /// Set by the Bedrock presets: region required, `AWS_BEARER_TOKEN_BEDROCK` consulted.
+    pub(crate) bedrock_preset: bool,
+    pub(crate) bearer_token: Option<BearerToken>,
+    pub(crate) bearer_token_provider: Option<SharedBearerTokenProvider>,
+    pub(crate) bearer_token_from_env: Option<bool>,
+    pub(crate) allow_bearer_over_http: bool,
+    pub(crate) region_from_bearer_token: bool,
 }
 
 impl fmt::Debug for AwsAuthBuilder {
@@ -59,6 +91,11 @@ impl fmt::Debug for AwsAuthBuilder {
             .field("content_sha256", &self.content_sha256)
             .field("streaming", &self.streaming)
             .field("unsigned_headers", &self.unsigned_headers)
+            .field(
+                "bearer_token",
+                &self.bearer_token.as_ref().map(|_| "** redacted **"),
+            )
+            .field("bearer_token_provider", &self.bearer_token_provider)
             .finish_non_exhaustive()
     }
 }
@@ -161,11 +198,76 @@ impl AwsAuthBuilder {
         self
     }
 
+    /// Send this Bedrock API key as `Authorization: Bearer <token>` instead of signing with
+    /// SigV4. Surrounding whitespace is trimmed; an empty token fails the build with
+    /// [`ErrorKind::InvalidToken`](crate::ErrorKind). No signing name is needed. See
+    /// [how a request is authenticated](Self#how-a-request-is-authenticated).
+    ///
+    /// ```
+    /// let auth = reqwest_aws_auth::AwsAuth::bedrock_mantle()
+    ///     .region("us-west-2")
+    ///     .bearer_token("ABSK...")
+    ///     .build()?;
+    /// # Ok::<(), reqwest_aws_auth::Error>(())
+    /// ```
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.bearer_token = Some(BearerToken::new(token));
+        self
+    }
+
+    /// Ask this provider for a bearer token before every request: for keys that rotate, such as
+    /// the short-term keys [`bedrock::ShortTermKeyProvider`](crate::bedrock::ShortTermKeyProvider)
+    /// mints.
+    pub fn bearer_token_provider(mut self, provider: impl ProvideBearerToken + 'static) -> Self {
+        self.bearer_token_provider = Some(Arc::new(provider));
+        self
+    }
+
+    /// Whether the Bedrock presets read a key from `AWS_BEARER_TOKEN_BEDROCK` when nothing
+    /// explicit is configured (default `true`; other builders never read it).
+    pub fn bearer_token_from_env(mut self, read: bool) -> Self {
+        self.bearer_token_from_env = Some(read);
+        self
+    }
+
+    /// Allow sending a bearer token over plain `http://` to a host that is not loopback
+    /// (default `false`: such a request fails with
+    /// [`ErrorKind::InsecureTransport`](crate::ErrorKind)). Only for connections protected some
+    /// other way.
+    pub fn allow_bearer_over_http(mut self, allow: bool) -> Self {
+        self.allow_bearer_over_http = allow;
+        self
+    }
+
+    /// With a short-term Bedrock API key (`bedrock-api-key-…`), take the region from the key
+    /// when none is configured (`.region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile).
+    /// Off by default. A key that cannot be read then fails with
+    /// [`ErrorKind::InvalidToken`](crate::ErrorKind).
+    pub fn region_from_bearer_token(mut self, enable: bool) -> Self {
+        self.region_from_bearer_token = enable;
+        self
+    }
+
+    /// Leave header names that contain `_` out of the signature. The Bedrock Mantle preset turns
+    /// this on: Mantle drops such headers before it verifies a signature, so signing them would
+    /// make every such request fail. They are still sent.
+    pub fn skip_underscore_headers(mut self, skip: bool) -> Self {
+        self.skip_underscore_headers = skip;
+        self
+    }
+
     /// Validates the settings and builds the middleware. No I/O happens here.
     ///
     /// Fails with [`ErrorKind::InvalidConfig`](crate::ErrorKind) for a missing or malformed
     /// signing name or region, a malformed header name, or two credential sources at once.
     pub fn build(self) -> Result<AwsAuth, Error> {
+        if let Some(bearer) = crate::bedrock::bearer_mode(&self)? {
+            return Ok(AwsAuth {
+                inner: Arc::new(Inner {
+                    mode: Mode::Bearer(bearer),
+                }),
+            });
+        }
         let service = validate_service(self.service.as_deref())?;
         if let Some(region) = &self.region {
             validate_region(region)?;

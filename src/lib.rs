@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+pub mod bedrock;
 mod body;
 mod builder;
 mod credentials;

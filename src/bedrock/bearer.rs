@@ -1,0 +1,305 @@
+//! Bearer mode: `Authorization: Bearer <Bedrock API key>` instead of a SigV4 signature.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use aws_smithy_async::time::SharedTimeSource;
+use http::HeaderValue;
+use http::header::AUTHORIZATION;
+use reqwest::Request;
+use tokio::sync::OnceCell;
+use url::Host;
+
+use crate::bedrock::endpoints::{RegionOrigin, check_endpoint_region};
+use crate::bedrock::provider::{self, SharedBearerTokenProvider};
+use crate::bedrock::token::{SHORT_TERM_KEY_PREFIX, ShortTermKeyInfo, parse_short_term_key};
+use crate::bedrock::{BEARER_TOKEN_ENV, BearerToken};
+use crate::builder::{AwsAuthBuilder, validate_region};
+use crate::credentials::resolve_region;
+use crate::error::{Error, ErrorKind};
+use crate::sign::{self, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
+
+/// Where the token comes from.
+pub(crate) enum TokenSource {
+    /// `.bearer_token(...)` or `AWS_BEARER_TOKEN_BEDROCK`.
+    Static(BearerToken),
+    /// `.bearer_token_provider(...)`.
+    Provider(SharedBearerTokenProvider),
+}
+
+/// How the region a bearer request is keyed for is found.
+#[derive(Debug, Default)]
+pub(crate) struct RegionRule {
+    /// `.region(...)`.
+    pub(crate) configured: Option<String>,
+    pub(crate) profile: Option<String>,
+    /// Bedrock presets: AWS_REGION, AWS_DEFAULT_REGION, the profile, and an error if none.
+    pub(crate) from_environment: bool,
+    /// `.region_from_bearer_token(true)`: the short-term key's own region, after the rest.
+    pub(crate) from_token: bool,
+}
+
+/// The bearer-token mode of [`AwsAuth`](crate::AwsAuth).
+pub(crate) struct Bearer {
+    source: TokenSource,
+    region: RegionRule,
+    allow_http: bool,
+    time: SharedTimeSource,
+    resolved_region: OnceCell<Option<String>>,
+}
+
+impl Bearer {
+    pub(crate) fn new(
+        source: TokenSource,
+        region: RegionRule,
+        allow_http: bool,
+        time: SharedTimeSource,
+    ) -> Self {
+        Self {
+            source,
+            region,
+            allow_http,
+            time,
+            resolved_region: OnceCell::new(),
+        }
+    }
+
+    /// Replaces any earlier `authorization` and SigV4 headers with `Authorization: Bearer …`,
+    /// after checking the transport, the token's expiry and the endpoint's region.
+    pub(crate) async fn authorize(&self, request: &mut Request) -> Result<(), Error> {
+        sign::check_url(request.url())?;
+        check_transport(request.url(), self.allow_http)?;
+        let token = match &self.source {
+            TokenSource::Static(token) => token.clone(),
+            TokenSource::Provider(p) => provider::provide(p.as_ref()).await?,
+        };
+        let value = header_value(&token)?;
+        let now = self.time.now();
+        let key = token
+            .expose_secret()
+            .starts_with(SHORT_TERM_KEY_PREFIX)
+            .then(|| parse_short_term_key(token.expose_secret()).ok())
+            .flatten();
+        let expires_at = token
+            .expires_at()
+            .or(key.as_ref().map(ShortTermKeyInfo::expires_at));
+        if let Some(at) = expires_at.filter(|at| *at <= now) {
+            return Err(expired(now, at));
+        }
+        if let Some(region) = self.region(&token).await? {
+            check_endpoint_region(request.url(), region, RegionOrigin::Configured)?;
+        }
+        if let Some(key) = &key {
+            check_endpoint_region(request.url(), &key.region, RegionOrigin::Token)?;
+        }
+
+        let headers = request.headers_mut();
+        for name in [X_AMZ_DATE, X_AMZ_SECURITY_TOKEN, X_AMZ_CONTENT_SHA256] {
+            headers.remove(name);
+        }
+        headers.insert(AUTHORIZATION, value);
+        tracing::debug!(
+            method = %request.method(),
+            url = %request.url(),
+            "authorised request with a bearer token"
+        );
+        Ok(())
+    }
+
+    /// The region the setup is keyed for, found once (see [`RegionRule`]).
+    async fn region(&self, token: &BearerToken) -> Result<Option<&str>, Error> {
+        let region = self
+            .resolved_region
+            .get_or_try_init(|| async {
+                let rule = &self.region;
+                if let Some(region) = &rule.configured {
+                    return Ok(Some(region.clone()));
+                }
+                if rule.from_environment {
+                    match resolve_region(rule.profile.as_deref()).await {
+                        Ok(region) => return Ok(Some(region)),
+                        Err(err) if err.kind() != ErrorKind::NoRegion => return Err(err),
+                        Err(_) => {}
+                    }
+                }
+                if rule.from_token {
+                    return match parse_short_term_key(token.expose_secret()) {
+                        Ok(info) => Ok(Some(info.region)),
+                        Err(err) => Err(Error::new(
+                            ErrorKind::InvalidToken,
+                            format!(
+                                "no region is configured and `.region_from_bearer_token(true)` \
+                                 could not read one from the token ({err}): set the region with \
+                                 `.region(\"...\")` or AWS_REGION"
+                            ),
+                        )),
+                    };
+                }
+                if rule.from_environment {
+                    return Err(no_region());
+                }
+                Ok(None)
+            })
+            .await?;
+        Ok(region.as_deref())
+    }
+}
+
+/// The `Authorization` value, marked sensitive so that it never shows in `Debug` output.
+pub(crate) fn header_value(token: &BearerToken) -> Result<HeaderValue, Error> {
+    if token.is_empty() {
+        return Err(Error::new(
+            ErrorKind::InvalidToken,
+            "the bearer token is empty: pass the Bedrock API key (or unset \
+             AWS_BEARER_TOKEN_BEDROCK to sign with AWS credentials instead)",
+        ));
+    }
+    let mut value =
+        HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidToken,
+                "the bearer token contains characters that cannot go in an HTTP header \
+                 (control characters or line breaks): check how it was copied",
+            )
+        })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// Refuses `http://` to anything but loopback unless allowed: a bearer token in clear text can
+/// be read and replayed by anyone on the path.
+fn check_transport(url: &url::Url, allow_http: bool) -> Result<(), Error> {
+    if url.scheme() != "http" || allow_http {
+        return Ok(());
+    }
+    let loopback = match url.host() {
+        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        None => false,
+    };
+    if loopback {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::InsecureTransport,
+        format!(
+            "refusing to send a bearer token over plain http:// to `{}`, where anyone on the \
+             path could read and reuse it: use https://, or call `.allow_bearer_over_http(true)` \
+             on the builder if the connection is protected another way (a local proxy, a VPN)",
+            url.host_str().unwrap_or_default()
+        ),
+    ))
+}
+
+fn expired(now: SystemTime, at: SystemTime) -> Error {
+    let ago = now.duration_since(at).unwrap_or_default().as_secs();
+    Error::new(
+        ErrorKind::InvalidToken,
+        format!(
+            "the Bedrock API key expired {ago} s ago: create a new one (short-term keys last at \
+             most 12 hours; `bedrock::ShortTermKeyProvider` mints them from AWS credentials)"
+        ),
+    )
+}
+
+fn no_region() -> Error {
+    Error::new(
+        ErrorKind::NoRegion,
+        "no AWS region configured for the Bedrock API key: call `.region(\"us-east-1\")` on the \
+         builder, or set AWS_REGION (AWS_DEFAULT_REGION and a profile's `region` are read too); \
+         for a short-term key (`bedrock-api-key-…`), `.region_from_bearer_token(true)` takes \
+         the region it was issued in",
+    )
+}
+
+impl fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let source = match &self.source {
+            TokenSource::Static(_) => "static token",
+            TokenSource::Provider(_) => "provider",
+        };
+        f.debug_struct("Bearer")
+            .field("token", &source)
+            .field("region", &self.region)
+            .field("allow_http", &self.allow_http)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The bearer mode the builder asks for, if any: the precedence rule documented on
+/// [`AwsAuthBuilder`](crate::AwsAuthBuilder#how-a-request-is-authenticated).
+pub(crate) fn bearer_mode(builder: &AwsAuthBuilder) -> Result<Option<Bearer>, Error> {
+    let mut explicit: Vec<&str> = Vec::new();
+    if builder.bearer_token.is_some() {
+        explicit.push("bearer_token");
+    }
+    if builder.bearer_token_provider.is_some() {
+        explicit.push("bearer_token_provider");
+    }
+    explicit.extend(builder.sources.iter().map(|(name, _)| *name));
+    if let [first, second, ..] = explicit.as_slice() {
+        return Err(Error::invalid_config(format!(
+            "two ways to authenticate were configured (`.{first}(...)` and `.{second}(...)`): \
+             keep exactly one"
+        )));
+    }
+
+    let source = if let Some(token) = &builder.bearer_token {
+        header_value(token)?;
+        TokenSource::Static(token.clone())
+    } else if let Some(provider) = &builder.bearer_token_provider {
+        TokenSource::Provider(provider.clone())
+    } else if let Some(token) = env_token(builder)? {
+        TokenSource::Static(token)
+    } else {
+        return Ok(None);
+    };
+
+    if let Some(region) = &builder.region {
+        validate_region(region)?;
+    }
+    let region = RegionRule {
+        configured: builder.region.clone(),
+        profile: builder.profile.clone(),
+        from_environment: builder.bedrock_preset,
+        from_token: builder.region_from_bearer_token,
+    };
+    Ok(Some(Bearer::new(
+        source,
+        region,
+        builder.allow_bearer_over_http,
+        builder.time_source.clone().unwrap_or_default(),
+    )))
+}
+
+/// `AWS_BEARER_TOKEN_BEDROCK`, when the precedence rule lets it count.
+fn env_token(builder: &AwsAuthBuilder) -> Result<Option<BearerToken>, Error> {
+    if !builder.bedrock_preset
+        || !builder.sources.is_empty()
+        || !builder.bearer_token_from_env.unwrap_or(true)
+    {
+        return Ok(None);
+    }
+    let Some(value) = std::env::var_os(BEARER_TOKEN_ENV) else {
+        return Ok(None);
+    };
+    let token = BearerToken::new(value.to_str().unwrap_or("\u{0}"));
+    if token.is_empty() {
+        return Ok(None);
+    }
+    header_value(&token).map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidToken,
+            format!(
+                "{BEARER_TOKEN_ENV} holds something that cannot be sent as a bearer token \
+                 (control characters, line breaks or non-UTF-8 bytes): set it to the Bedrock API \
+                 key, unset it to sign with AWS credentials, or call \
+                 `.bearer_token_from_env(false)`"
+            ),
+        )
+    })?;
+    Ok(Some(token))
+}
