@@ -144,14 +144,27 @@ impl SigV4 {
         let credentials = resolved.cache.get().await?;
         let time = self.resolver.time().now();
         sign::sign_request(request, &credentials, &resolved.region, time, &self.config)?;
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            self.log_signed(request, &resolved.region);
+        }
+        Ok(())
+    }
+
+    /// What a user debugging a 403 compares with the server's error: the canonical request
+    /// (session token redacted) and string-to-sign, recomputed from the signed request.
+    fn log_signed(&self, request: &Request, region: &str) {
+        let (canonical_request, string_to_sign) =
+            crate::verify::describe_signed_reqwest(request, &self.config.service)
+                .unwrap_or_default();
         tracing::debug!(
             method = %request.method(),
             url = %request.url(),
             service = %self.config.service,
-            region = %resolved.region,
+            region = %region,
+            canonical_request = %canonical_request,
+            string_to_sign = %string_to_sign,
             "signed request with SigV4"
         );
-        Ok(())
     }
 }
 
