@@ -49,26 +49,27 @@ pub struct PythonServer {
     child: Child,
     _stdin: Option<ChildStdin>,
     port: u16,
-    stderr: Arc<Mutex<String>>,
+    output: Arc<Mutex<String>>,
 }
 
 impl PythonServer {
     /// Runs `python3 <args>` with `env`, after checking `modules` import, and waits for the
-    /// port line.
+    /// port the server prints as its first stdout line.
     pub fn start(what: &str, modules: &[&str], args: &[String], env: &[(&str, &str)]) -> Self {
-        Self::start_command(what, modules, &python(), args, env)
+        Self::start_with(what, modules, args, env, |line| line.trim().parse().ok())
     }
 
-    /// Like [`start`](Self::start) with another program (for example `moto_server`).
-    pub fn start_command(
+    /// Like [`start`](Self::start), but the port is found by `port_in` in any line the
+    /// server writes to stdout or stderr (for servers that log `Running on http://...:PORT`).
+    pub fn start_with(
         what: &str,
         modules: &[&str],
-        program: &str,
         args: &[String],
         env: &[(&str, &str)],
+        port_in: fn(&str) -> Option<u16>,
     ) -> Self {
         require_python_modules(what, modules);
-        let mut command = Command::new(program);
+        let mut command = Command::new(python());
         command
             .args(args)
             .stdin(Stdio::piped())
@@ -79,117 +80,55 @@ impl PythonServer {
         }
         let mut child = command
             .spawn()
-            .unwrap_or_else(|err| panic!("could not start {what} (`{program}`): {err}"));
+            .unwrap_or_else(|err| panic!("could not start {what} (`{}`): {err}", python()));
         let stdin = child.stdin.take();
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut err_pipe = child.stderr.take().unwrap();
-        let sink = Arc::clone(&stderr);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = err_pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
+        let output = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel::<u16>();
+        let pipes: [Box<dyn Read + Send>; 2] = [
+            Box::new(child.stdout.take().unwrap()),
+            Box::new(child.stderr.take().unwrap()),
+        ];
+        for pipe in pipes {
+            let sink = Arc::clone(&output);
+            let tx = tx.clone();
+            // Drain both pipes for the server's whole life so it never blocks on a full one.
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines() {
+                    let Ok(line) = line else { break };
+                    if let Some(port) = port_in(&line) {
+                        let _ = tx.send(port);
+                    }
+                    let mut sink = sink.lock().unwrap();
+                    sink.push_str(&line);
+                    sink.push('\n');
                 }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let first = lines.next();
-            let _ = tx.send(first);
-            // Keep draining so the child never blocks on a full pipe.
-            for _ in lines {}
-        });
-        let line = rx.recv_timeout(Duration::from_secs(60));
-        let port = match line {
-            Ok(Some(Ok(ref line))) => line.trim().parse::<u16>().ok(),
-            _ => None,
-        };
-        let Some(port) = port else {
+            });
+        }
+        drop(tx);
+        let Ok(port) = rx.recv_timeout(Duration::from_secs(60)) else {
             let _ = child.kill();
             let _ = child.wait();
             std::thread::sleep(Duration::from_millis(200));
             panic!(
-                "{what} did not print its port on stdout (got {line:?}); its stderr:\n{}",
-                stderr.lock().unwrap()
+                "{what} did not say which port it listens on; its output:\n{}",
+                output.lock().unwrap()
             );
         };
         Self {
             child,
             _stdin: stdin,
             port,
-            stderr,
+            output,
         }
-    }
-
-    /// Wraps a child that listens on a port chosen by the caller, once it accepts connections.
-    pub fn from_child_on_port(what: &str, mut child: Child, port: u16) -> Self {
-        let stdin = child.stdin.take();
-        let stderr = Arc::new(Mutex::new(String::new()));
-        for pipe in [
-            child
-                .stderr
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-            child
-                .stdout
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let sink = Arc::clone(&stderr);
-            std::thread::spawn(move || {
-                let mut pipe = pipe;
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = pipe.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    sink.lock()
-                        .unwrap()
-                        .push_str(&String::from_utf8_lossy(&buf[..n]));
-                }
-            });
-        }
-        let mut server = Self {
-            child,
-            _stdin: stdin,
-            port,
-            stderr,
-        };
-        for _ in 0..300 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return server;
-            }
-            if let Ok(Some(status)) = server.child.try_wait() {
-                std::thread::sleep(Duration::from_millis(200));
-                panic!(
-                    "{what} exited ({status}) before listening on port {port}:\n{}",
-                    server.stderr()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!(
-            "{what} did not listen on port {port} within 30 s:\n{}",
-            server.stderr()
-        );
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// What the server wrote to stderr so far.
+    /// What the server wrote to stdout and stderr so far.
     pub fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
+        self.output.lock().unwrap().clone()
     }
 }
 
