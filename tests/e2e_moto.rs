@@ -68,64 +68,88 @@ fn xml_field(xml: &str, tag: &str) -> String {
     xml[start..end].to_owned()
 }
 
-/// Creates an IAM user allowed everything and returns its access key, while moto still
-/// accepts any signature; then turns signature checking on for every later request.
-async fn create_user_and_enable_auth(base: &str) -> (String, String) {
+/// POSTs a Query-protocol call (IAM, STS) form-encoded; returns the status and body.
+async fn query_call(
+    client: &reqwest_middleware::ClientWithMiddleware,
+    base: &str,
+    params: &[(&str, &str)],
+) -> (u16, String) {
+    let body = params
+        .iter()
+        .map(|(k, v)| {
+            let v = percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC);
+            format!("{k}={v}")
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    let response = client
+        .post(format!("{base}/"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+const ALLOW_ALL: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+struct Setup {
+    access_key: String,
+    secret_key: String,
+    role_arn: String,
+}
+
+/// While moto still accepts any signature: creates an IAM user allowed everything, its access
+/// key, and a role the user may assume. Then turns signature checking on for every later
+/// request.
+async fn create_identities_and_enable_auth(base: &str) -> Setup {
     let iam = client("iam", "AKIASETUPONLY0000000", "setup-secret");
-    let call = |params: Vec<(&'static str, String)>| {
+    let call = |params: Vec<(&'static str, &'static str)>| {
         let iam = &iam;
         async move {
-            let body = params
-                .iter()
-                .map(|(k, v)| {
-                    format!(
-                        "{k}={}",
-                        percent_encoding::utf8_percent_encode(
-                            v,
-                            percent_encoding::NON_ALPHANUMERIC
-                        )
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("&");
-            let response = iam
-                .post(format!("{base}/"))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            let status = response.status();
-            let text = response.text().await.unwrap();
+            let mut params = params;
+            params.push(("Version", "2010-05-08"));
+            let (status, text) = query_call(iam, base, &params).await;
             assert!(
-                status.is_success(),
-                "IAM setup call failed ({status}):\n{text}"
+                (200..300).contains(&status),
+                "IAM setup call {params:?} failed ({status}):\n{text}"
             );
             text
         }
     };
-    let user = || ("UserName", "e2e".to_owned());
-    let version = || ("Version", "2010-05-08".to_owned());
-    call(vec![("Action", "CreateUser".into()), user(), version()]).await;
+    let user = ("UserName", "e2e");
+    let created_user = call(vec![("Action", "CreateUser"), user]).await;
+    let user_arn = xml_field(&created_user, "Arn");
     call(vec![
-        ("Action", "PutUserPolicy".into()),
-        user(),
-        ("PolicyName", "everything".into()),
-        (
-            "PolicyDocument",
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.into(),
-        ),
-        version(),
+        ("Action", "PutUserPolicy"),
+        user,
+        ("PolicyName", "everything"),
+        ("PolicyDocument", ALLOW_ALL),
     ])
     .await;
-    let created = call(vec![
-        ("Action", "CreateAccessKey".into()),
-        user(),
-        version(),
+    let created = call(vec![("Action", "CreateAccessKey"), user]).await;
+
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{user_arn}"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    let trust: &'static str = Box::leak(trust.into_boxed_str());
+    let role = ("RoleName", "e2e-role");
+    let created_role = call(vec![
+        ("Action", "CreateRole"),
+        role,
+        ("AssumeRolePolicyDocument", trust),
     ])
     .await;
-    let access_key = xml_field(&created, "AccessKeyId");
-    let secret_key = xml_field(&created, "SecretAccessKey");
+    call(vec![
+        ("Action", "PutRolePolicy"),
+        role,
+        ("PolicyName", "everything"),
+        ("PolicyDocument", ALLOW_ALL),
+    ])
+    .await;
 
     let response = reqwest::Client::new()
         .post(format!("{base}/moto-api/reset-auth"))
@@ -138,7 +162,11 @@ async fn create_user_and_enable_auth(base: &str) -> (String, String) {
         "{:?}",
         response.text().await
     );
-    (access_key, secret_key)
+    Setup {
+        access_key: xml_field(&created, "AccessKeyId"),
+        secret_key: xml_field(&created, "SecretAccessKey"),
+        role_arn: xml_field(&created_role, "Arn"),
+    }
 }
 
 /// (key as the application writes it in the URL path, the key S3 stores)
@@ -159,7 +187,8 @@ const KEYS: &[(&str, &str)] = &[
 async fn s3_objects_with_awkward_keys_round_trip_through_moto() {
     let moto = start_moto();
     let base = format!("http://127.0.0.1:{}", moto.port());
-    let (access_key, secret_key) = create_user_and_enable_auth(&base).await;
+    let setup = create_identities_and_enable_auth(&base).await;
+    let (access_key, secret_key) = (setup.access_key.clone(), setup.secret_key.clone());
     let s3 = client("s3", &access_key, &secret_key);
 
     // Authentication really is on: an unsigned request and a wrong secret are refused.
@@ -281,6 +310,63 @@ async fn s3_objects_with_awkward_keys_round_trip_through_moto() {
     let text = tampered.text().await.unwrap();
     if status != 403 || !text.contains("SignatureDoesNotMatch") {
         failures.push(format!("tampered request: {status}\n{text}"));
+    }
+
+    // Temporary credentials from STS (a signed form POST to another service), then S3 with
+    // the session token.
+    let sts = client("sts", &access_key, &secret_key);
+    let (status, assumed) = query_call(
+        &sts,
+        &base,
+        &[
+            ("Action", "AssumeRole"),
+            ("RoleArn", &setup.role_arn),
+            ("RoleSessionName", "e2e-session"),
+            ("Version", "2011-06-15"),
+        ],
+    )
+    .await;
+    if status != 200 {
+        failures.push(format!("STS AssumeRole: {status}\n{assumed}"));
+    } else {
+        let credentials = Credentials::new(
+            xml_field(&assumed, "AccessKeyId"),
+            xml_field(&assumed, "SecretAccessKey"),
+            Some(xml_field(&assumed, "SessionToken")),
+            None,
+            "moto-sts",
+        );
+        let auth = AwsAuth::builder()
+            .service("s3")
+            .region(REGION)
+            .credentials(credentials)
+            .build()
+            .unwrap();
+        let temp = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+            .with(auth)
+            .build();
+        let url = format!("{base}/{BUCKET}/session%20token/object.json");
+        let put = temp
+            .put(&url)
+            .header("content-type", "application/json")
+            .body(r#"{"via":"sts"}"#)
+            .send()
+            .await
+            .unwrap();
+        let status = put.status();
+        if !status.is_success() {
+            failures.push(format!(
+                "PUT with session token {url}: {status}\n{}",
+                put.text().await.unwrap()
+            ));
+        } else {
+            let got = temp.get(&url).send().await.unwrap();
+            let status = got.status();
+            let text = got.text().await.unwrap();
+            if !status.is_success() || text != r#"{"via":"sts"}"# {
+                failures.push(format!("GET with session token {url}: {status}\n{text}"));
+            }
+        }
     }
 
     assert!(
