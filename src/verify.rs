@@ -493,8 +493,9 @@ impl fmt::Display for RejectReason {
 /// the verifier computed (when it got that far).
 ///
 /// `Display` prints all of it, ready for a test failure message. The value of
-/// `x-amz-security-token` is redacted in the canonical request shown (as `aws-sigv4` does when
-/// it logs one), so that line's hash is not the one in the string-to-sign.
+/// `x-amz-security-token` (header, or query parameter) is redacted in the canonical request
+/// shown, as `aws-sigv4` does when it logs one, so the hash in the string-to-sign is that of
+/// the unredacted text. No secret key or session token appears in `Display` or `Debug`.
 #[derive(Clone, Debug)]
 pub struct Rejection {
     reason: RejectReason,
@@ -691,7 +692,11 @@ impl Computed {
         };
         let canonical_query = canonical_query(query);
         let mut canonical = format!("{}\n{canonical_uri}\n{canonical_query}\n", request.method);
-        let mut redacted = canonical.clone();
+        let mut redacted = format!(
+            "{}\n{canonical_uri}\n{}\n",
+            request.method,
+            redact_query(&canonical_query)
+        );
         for name in auth.signed_header_names() {
             let value = headers.canonical_value(name);
             canonical.push_str(&format!("{name}:{value}\n"));
@@ -902,7 +907,10 @@ fn split_target(target: &str) -> Result<(&str, &str), Rejection> {
     let malformed = |why: &str| {
         Rejection::early(
             RejectReason::MalformedTarget,
-            format!("request target `{}`: {why}", target.escape_debug()),
+            format!(
+                "request target `{}`: {why}",
+                redact_query(target).escape_debug()
+            ),
         )
     };
     if let Some(bad) = target.bytes().find(|b| !b.is_ascii_graphic() || *b == b'#') {
@@ -1056,6 +1064,31 @@ fn canonical_query(query: &str) -> String {
     out
 }
 
+/// Replaces the value of every `X-Amz-Security-Token` pair of a query (or of a target's query)
+/// with a placeholder, for display.
+fn redact_query(query: &str) -> String {
+    let (prefix, query) = match query.split_once('?') {
+        Some((path, query)) => (Some(path), query),
+        None if query.starts_with('/') => return query.to_owned(),
+        None => (None, query),
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|piece| match piece.split_once('=') {
+            Some((key, value))
+                if key.eq_ignore_ascii_case("X-Amz-Security-Token") && !value.is_empty() =>
+            {
+                format!("{key}=** redacted (length={}) **", value.len())
+            }
+            _ => piece.to_owned(),
+        })
+        .collect();
+    match prefix {
+        Some(path) => format!("{path}?{}", pairs.join("&")),
+        None => pairs.join("&"),
+    }
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let mut out = String::with_capacity(64);
@@ -1202,8 +1235,83 @@ mod tests {
     }
 
     #[test]
+    fn query_tokens_are_redacted_for_display() {
+        assert_eq!(
+            redact_query("a=1&X-Amz-Security-Token=secret&b"),
+            "a=1&X-Amz-Security-Token=** redacted (length=6) **&b"
+        );
+        assert_eq!(
+            redact_query("/p?x-amz-security-token=abc"),
+            "/p?x-amz-security-token=** redacted (length=3) **"
+        );
+        assert_eq!(redact_query("/p/a=b"), "/p/a=b");
+        let rejection = split_target("/p q?X-Amz-Security-Token=secret").unwrap_err();
+        assert_eq!(rejection.reason(), RejectReason::MalformedTarget);
+        assert!(!rejection.to_string().contains("secret"), "{rejection}");
+    }
+
+    #[test]
     fn header_values_are_trimmed_and_spaces_collapsed() {
         assert_eq!(trim_all("  a   b  c "), "a b c");
         assert_eq!(trim_all("a\tb"), "a\tb");
+    }
+
+    #[tokio::test]
+    async fn the_core_can_describe_what_it_signed() {
+        let credentials = Credentials::new(
+            "AKIDEXAMPLE",
+            "secret",
+            Some("tok".to_owned()),
+            None,
+            "test",
+        );
+        let time = UNIX_EPOCH + Duration::from_secs(1_795_955_696);
+        let auth = crate::AwsAuth::builder()
+            .service("s3")
+            .region("us-east-1")
+            .credentials(credentials.clone())
+            .time_source(aws_smithy_async::time::StaticTimeSource::new(time))
+            .build()
+            .unwrap();
+        let mut request = reqwest::Client::new()
+            .put("https://bucket.s3.us-east-1.amazonaws.com:8443/a b/c:d?y&x=1")
+            .body("hello")
+            .build()
+            .unwrap();
+        auth.sign(&mut request).await.unwrap();
+
+        let (canonical, string_to_sign) = describe_signed_reqwest(&request, "s3").unwrap();
+        assert!(
+            canonical.starts_with("PUT\n/a%20b/c%3Ad\nx=1&y=\n"),
+            "{canonical}"
+        );
+        assert!(canonical.contains("\nhost:bucket.s3.us-east-1.amazonaws.com:8443\n"));
+        assert!(canonical.contains("\nx-amz-security-token:** redacted (length=3) **\n"));
+        assert!(!canonical.contains(":tok\n"));
+        assert!(
+            string_to_sign.starts_with(
+                "AWS4-HMAC-SHA256\n20261129T123456Z\n20261129/us-east-1/s3/aws4_request\n"
+            ),
+            "{string_to_sign}"
+        );
+
+        // The verifier, given the same parts, accepts the signature.
+        let mut headers = vec![("host", "bucket.s3.us-east-1.amazonaws.com:8443")];
+        headers.extend(
+            request
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.to_str().unwrap())),
+        );
+        let target = &request.url()[url::Position::BeforePath..];
+        let verifier = Verifier::new(credentials, "us-east-1", "s3").now(time);
+        verifier
+            .verify(&ReceivedRequest {
+                method: "PUT",
+                target,
+                headers: &headers,
+                body: b"hello",
+            })
+            .unwrap();
     }
 }

@@ -802,7 +802,8 @@ fn session_token_rules() {
 #[test]
 fn malformed_or_incomplete_authorization_is_refused() {
     let case = botocore_case("vanilla-get");
-    let edits: [(&str, fn(&mut Owned), RejectReason); 8] = [
+    type Edit = (&'static str, fn(&mut Owned), RejectReason);
+    let edits: [Edit; 8] = [
         (
             "no authorization",
             |r| r.remove_header("authorization"),
