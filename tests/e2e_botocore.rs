@@ -418,3 +418,74 @@ async fn tampered_requests_are_rejected() {
 fn sha256_hex_of_n2() -> &'static str {
     "363379742f80b51bdb9206579af7754911543079b9399cb3fc315fb199f476e8"
 }
+
+fn stream_body(chunks: &[&'static [u8]]) -> reqwest::Body {
+    let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = chunks
+        .iter()
+        .map(|c| Ok(bytes::Bytes::from_static(c)))
+        .collect();
+    reqwest::Body::wrap_stream(tokio_stream::iter(chunks))
+}
+
+/// Streaming bodies: buffered and hashed (any service), or sent as `UNSIGNED-PAYLOAD` (S3),
+/// chunked on the wire.
+#[tokio::test]
+#[ignore = "needs python3 with botocore: run `cargo test --test e2e_botocore -- --ignored`"]
+async fn streaming_bodies_verify() {
+    let server = verifier(Some(SESSION_TOKEN));
+    let chunks: &[&'static [u8]] = &[b"{\"part\":", b"1,", b"\"rest\":\"\xc3\xa9\"}"];
+    for (service, streaming) in [
+        (
+            "execute-api",
+            reqwest_aws_auth::StreamingBody::Buffer { max_bytes: 1 << 20 },
+        ),
+        (
+            "s3",
+            reqwest_aws_auth::StreamingBody::Buffer { max_bytes: 1 << 20 },
+        ),
+        ("s3", reqwest_aws_auth::StreamingBody::UnsignedPayload),
+    ] {
+        let auth = AwsAuth::builder()
+            .service(service)
+            .region(REGION)
+            .credentials(Credentials::new(
+                ACCESS_KEY,
+                SECRET_KEY,
+                Some(SESSION_TOKEN.to_owned()),
+                None,
+                "e2e",
+            ))
+            .streaming_body(streaming)
+            .build()
+            .unwrap();
+        let client = client(auth);
+        let response = client
+            .put(format!(
+                "http://127.0.0.1:{}/bucket/streamed%20object?x=a+b",
+                server.port()
+            ))
+            .header("content-type", "application/json")
+            .body(stream_body(chunks))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let report: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        assert_eq!(
+            status,
+            200,
+            "{service} {streaming:?}: {}",
+            describe(&report)
+        );
+        let unsigned_payload = streaming == reqwest_aws_auth::StreamingBody::UnsignedPayload;
+        assert_eq!(
+            report["canonical_request"]
+                .as_str()
+                .unwrap()
+                .ends_with("UNSIGNED-PAYLOAD"),
+            unsigned_payload,
+            "{service} {streaming:?}: {}",
+            describe(&report)
+        );
+    }
+}
