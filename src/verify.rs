@@ -767,8 +767,11 @@ impl Headers {
     }
 }
 
+/// Leading and trailing spaces and tabs removed (an HTTP parser drops them, RFC 9110 §5.5),
+/// sequential spaces inside collapsed to one (SigV4's rule; tabs inside are kept).
 fn trim_all(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
+    let value = value.trim_matches([' ', '\t']);
     for word in value.split(' ').filter(|w| !w.is_empty()) {
         if !out.is_empty() {
             out.push(' ');
@@ -1254,6 +1257,7 @@ mod tests {
     fn header_values_are_trimmed_and_spaces_collapsed() {
         assert_eq!(trim_all("  a   b  c "), "a b c");
         assert_eq!(trim_all("a\tb"), "a\tb");
+        assert_eq!(trim_all("\t a \t"), "a");
     }
 
     #[tokio::test]
