@@ -113,6 +113,7 @@ pub(crate) fn sign_request(
     for name in SIGNATURE_HEADERS {
         request.headers_mut().remove(name);
     }
+    trim_header_values(request.headers_mut());
 
     let body = match request.body() {
         None => SignableBody::Bytes(&[]),
@@ -163,6 +164,29 @@ pub(crate) fn sign_request(
         request.headers_mut().insert(name, value);
     }
     Ok(())
+}
+
+/// A server strips spaces and tabs around a field value (RFC 9110 §5.5) before canonicalising,
+/// while aws-sigv4 trims only spaces: send values already trimmed, so both see the same text.
+fn trim_header_values(headers: &mut http::HeaderMap) {
+    let is_edge_ws = |b: &u8| *b == b' ' || *b == b'\t';
+    for value in headers.values_mut() {
+        let bytes = value.as_bytes();
+        if bytes.first().is_some_and(is_edge_ws) || bytes.last().is_some_and(is_edge_ws) {
+            let start = bytes
+                .iter()
+                .position(|b| !is_edge_ws(b))
+                .unwrap_or(bytes.len());
+            let end = bytes
+                .iter()
+                .rposition(|b| !is_edge_ws(b))
+                .map_or(start, |i| i + 1);
+            if let Ok(mut trimmed) = HeaderValue::from_bytes(&bytes[start..end]) {
+                trimmed.set_sensitive(value.is_sensitive());
+                *value = trimmed;
+            }
+        }
+    }
 }
 
 fn is_secret_header(name: &HeaderName) -> bool {
