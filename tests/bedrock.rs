@@ -769,3 +769,81 @@ async fn fuzzed_tokens_never_panic() {
         "parsed {parsed}, rejected {rejected}"
     );
 }
+
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn trace_logs_never_show_keys_or_what_rebuilds_a_minted_key() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let session = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKENvalue";
+    let minting = bedrock::ShortTermKeyProvider::builder()
+        .region("us-west-2")
+        .credentials(Credentials::new(
+            "AKIDEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            Some(session.to_owned()),
+            None,
+            "test",
+        ))
+        .build()
+        .unwrap();
+    let minted = minting.key().await.unwrap();
+    let info = parse_short_term_key(minted.expose_secret()).unwrap();
+    let url = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(&minted.expose_secret()[16..])
+            .unwrap(),
+    )
+    .unwrap();
+    let signature = url.split("X-Amz-Signature=").nth(1).unwrap()[..64].to_owned();
+    for builder in [
+        AwsAuth::bedrock_mantle()
+            .region("us-west-2")
+            .bearer_token(KEY),
+        AwsAuth::bedrock_mantle()
+            .region("us-west-2")
+            .bearer_token_provider(minting),
+    ] {
+        sign(
+            builder,
+            "https://bedrock-mantle.us-west-2.api.aws/v1/responses",
+        )
+        .await
+        .unwrap();
+    }
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("bearer token"), "nothing logged: {logs}");
+    assert!(
+        logs.contains("minted a short-term Bedrock API key"),
+        "{logs}"
+    );
+    assert_eq!(info.region, "us-west-2");
+    for secret in [
+        KEY,
+        &minted.expose_secret()[16..60],
+        session,
+        "wJalrXUtnFEMI",
+        &signature,
+    ] {
+        assert_no_secret(&logs, secret);
+    }
+}

@@ -95,9 +95,13 @@ pub fn mint_short_term_key(
     let signable =
         SignableRequest::new("POST", MINT_URL, host.into_iter(), SignableBody::Bytes(&[]))
             .map_err(mint_error)?;
-    let (instructions, _) = aws_sigv4::http_request::sign(signable, &params)
-        .map_err(mint_error)?
-        .into_parts();
+    // aws-sigv4's trace events show the presigned canonical query, session token included:
+    // keep them out of the app's logs.
+    let signed =
+        tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::new(), || {
+            aws_sigv4::http_request::sign(signable, &params)
+        });
+    let (instructions, _) = signed.map_err(mint_error)?.into_parts();
     let (_, query) = instructions.into_parts();
 
     // The generator's order: Action, the signing parameters, the signature, then Version.
