@@ -51,6 +51,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_credential_types::Credentials;
 use sha2::{Digest, Sha256};
+
+use crate::sign::is_s3_like;
 use subtle::ConstantTimeEq;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -562,7 +564,6 @@ impl std::error::Error for Rejection {}
 ///
 /// `service` is the signing name (it selects the S3 path rules). The headers must include
 /// `host`, as it will be sent.
-#[allow(dead_code)] // For the core's debug logging of what it signed.
 pub(crate) fn canonical_request_and_string_to_sign(
     request: &ReceivedRequest<'_>,
     service: &str,
@@ -575,7 +576,6 @@ pub(crate) fn canonical_request_and_string_to_sign(
 /// [`canonical_request_and_string_to_sign`] for a `reqwest::Request` signed by this crate,
 /// adding the `host` header reqwest will send. `None` when the request is not signed, or its
 /// body is a stream without `x-amz-content-sha256`.
-#[allow(dead_code)] // For the core's debug logging of what it signed.
 pub(crate) fn describe_signed_reqwest(
     request: &reqwest::Request,
     service: &str,
@@ -611,11 +611,6 @@ pub(crate) fn describe_signed_reqwest(
         body,
     };
     canonical_request_and_string_to_sign(&received, service).ok()
-}
-
-/// Signing names that follow S3's rules (as in the signer).
-fn is_s3_like(service: &str) -> bool {
-    matches!(service, "s3" | "s3-object-lambda" | "s3express")
 }
 
 /// `x-amz-content-sha256` values that stand for a body not hashed into the signature.
