@@ -2,7 +2,10 @@
 //!
 //! [`AwsAuth`] signs every request with AWS Signature Version 4 (the maths is
 //! [`aws_sigv4`]'s), using the credentials the AWS SDK would find or ones you supply, with a
-//! shared cache that refreshes them ahead of expiry.
+//! shared cache that refreshes them ahead of expiry. For Amazon Bedrock,
+//! [`AwsAuth::bedrock_mantle`] and [`AwsAuth::bedrock_runtime`] set the signing name and also
+//! accept a Bedrock API key as a bearer token; see [`bedrock`] (`cargo run --example demo`
+//! shows both, offline).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

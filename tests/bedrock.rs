@@ -764,6 +764,7 @@ async fn fuzzed_tokens_never_panic() {
             }
         }
     }
+    println!("fuzz: {parsed} parsed, {rejected} rejected");
     assert!(
         parsed > 100 && rejected > 10_000,
         "parsed {parsed}, rejected {rejected}"
