@@ -40,11 +40,12 @@ use crate::sign::{SigningConfig, StreamingBody};
 /// 1. [`bearer_token`](Self::bearer_token): that key, as `Authorization: Bearer …`.
 /// 2. [`bearer_token_provider`](Self::bearer_token_provider): a key from the provider, asked
 ///    before every request.
-/// 3. Only for the Bedrock presets ([`AwsAuth::bedrock_mantle`], [`AwsAuth::bedrock_runtime`]):
+/// 3. For the Bedrock presets ([`AwsAuth::bedrock_mantle`], [`AwsAuth::bedrock_runtime`]):
 ///    the `AWS_BEARER_TOKEN_BEDROCK` environment variable, read once by `build()`, trimmed;
 ///    blank counts as unset. [`bearer_token_from_env(false)`](Self::bearer_token_from_env)
-///    turns this off. Other builders never read it, so a key meant for Bedrock is never sent
-///    to another service.
+///    turns this off. Other builders read it only when told to with
+///    `bearer_token_from_env(true)`, so a key meant for Bedrock is not sent to another service
+///    by accident.
 /// 4. SigV4, with the credentials from [`credentials`](Self::credentials),
 ///    [`credentials_provider`](Self::credentials_provider), [`sdk_config`](Self::sdk_config), or
 ///    else the AWS SDK's default chain.
@@ -200,7 +201,9 @@ impl AwsAuthBuilder {
 
     /// Send this Bedrock API key as `Authorization: Bearer <token>` instead of signing with
     /// SigV4. Surrounding whitespace is trimmed; an empty token fails the build with
-    /// [`ErrorKind::InvalidToken`](crate::ErrorKind). No signing name is needed. See
+    /// [`ErrorKind::InvalidToken`](crate::ErrorKind). No signing name is needed. A short-term
+    /// key (`bedrock-api-key-…`) past its expiry fails with `InvalidToken` instead of being
+    /// sent, and one sent to another region's endpoint fails with `RegionMismatch`. See
     /// [how a request is authenticated](Self#how-a-request-is-authenticated).
     ///
     /// ```
@@ -223,8 +226,8 @@ impl AwsAuthBuilder {
         self
     }
 
-    /// Whether the Bedrock presets read a key from `AWS_BEARER_TOKEN_BEDROCK` when nothing
-    /// explicit is configured (default `true`; other builders never read it).
+    /// Whether to read a key from `AWS_BEARER_TOKEN_BEDROCK` when nothing explicit is
+    /// configured (default: `true` for the Bedrock presets, `false` for other builders).
     pub fn bearer_token_from_env(mut self, read: bool) -> Self {
         self.bearer_token_from_env = Some(read);
         self

@@ -131,7 +131,7 @@ fn explicit_choices_win_over_the_env_token() {
 }
 
 #[test]
-fn only_the_bedrock_presets_read_the_env_token() {
+fn other_builders_read_the_env_token_only_when_told() {
     run_child(
         "env_generic",
         &with_creds(&[
@@ -338,6 +338,7 @@ async fn child() {
         }
         "env_generic" => {
             is_sigv4(AwsAuth::builder().service("bedrock-mantle"), "AKIDFROMENV").await;
+            is_bearer(AwsAuth::builder().bearer_token_from_env(true), "env-key").await;
         }
         "env_unsendable" => {
             let err = AwsAuth::bedrock_mantle().build().unwrap_err();

@@ -277,9 +277,10 @@ pub(crate) fn bearer_mode(builder: &AwsAuthBuilder) -> Result<Option<Bearer>, Er
 
 /// `AWS_BEARER_TOKEN_BEDROCK`, when the precedence rule lets it count.
 fn env_token(builder: &AwsAuthBuilder) -> Result<Option<BearerToken>, Error> {
-    if !builder.bedrock_preset
-        || !builder.sources.is_empty()
-        || !builder.bearer_token_from_env.unwrap_or(true)
+    if !builder.sources.is_empty()
+        || !builder
+            .bearer_token_from_env
+            .unwrap_or(builder.bedrock_preset)
     {
         return Ok(None);
     }
