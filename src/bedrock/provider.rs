@@ -12,6 +12,7 @@ pub type ProviderError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// A source of bearer tokens, asked before every request: for keys that rotate. Cache inside
 /// the implementation if getting a token is expensive ([`ShortTermKeyProvider`] does).
+/// Implement it with the [`async-trait`](https://docs.rs/async-trait) crate, as below.
 ///
 /// [`ShortTermKeyProvider`]: crate::bedrock::ShortTermKeyProvider
 ///
