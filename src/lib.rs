@@ -48,3 +48,8 @@ pub use auth::AwsAuth;
 pub use builder::AwsAuthBuilder;
 pub use error::{Error, ErrorKind};
 pub use sign::StreamingBody;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
