@@ -10,6 +10,7 @@ use reqwest_middleware::{Middleware, Next};
 
 use crate::body;
 use crate::builder::AwsAuthBuilder;
+use crate::clock::ClockSkew;
 use crate::credentials::Resolver;
 use crate::error::Error;
 use crate::sign::{self, SigningConfig};
@@ -59,6 +60,7 @@ pub(crate) enum Mode {
 pub(crate) struct SigV4 {
     pub(crate) config: SigningConfig,
     pub(crate) resolver: Resolver,
+    pub(crate) skew: ClockSkew,
 }
 
 impl AwsAuth {
@@ -125,14 +127,15 @@ impl AwsAuth {
     /// ```
     pub async fn sign(&self, request: &mut Request) -> Result<(), Error> {
         match &self.inner.mode {
-            Mode::SigV4(sigv4) => sigv4.sign(request).await,
+            Mode::SigV4(sigv4) => sigv4.sign(request).await.map(drop),
             Mode::Bearer(bearer) => bearer.authorize(request).await,
         }
     }
 }
 
 impl SigV4 {
-    async fn sign(&self, request: &mut Request) -> Result<(), Error> {
+    /// Signs `request`; returns the clock offset (seconds) the signing time was corrected by.
+    async fn sign(&self, request: &mut Request) -> Result<i64, Error> {
         sign::check_url(request.url())?;
         body::prepare(request, self.config.streaming).await?;
         let resolved = self.resolver.resolve().await?;
@@ -142,12 +145,45 @@ impl SigV4 {
             crate::bedrock::RegionOrigin::Signing,
         )?;
         let credentials = resolved.cache.get().await?;
-        let time = self.resolver.time().now();
+        let (time, offset) = self.skew.apply(self.resolver.time().now());
         sign::sign_request(request, &credentials, &resolved.region, time, &self.config)?;
         if tracing::enabled!(tracing::Level::DEBUG) {
             self.log_signed(request, &resolved.region);
         }
-        Ok(())
+        Ok(offset)
+    }
+
+    /// Sends a signed request; when the response shows the refusal was the clock's fault,
+    /// signs a copy with the server's time and sends it once more.
+    async fn send(
+        &self,
+        mut request: Request,
+        extensions: &mut Extensions,
+        next: Next<'_>,
+    ) -> reqwest_middleware::Result<Response> {
+        let used = self
+            .sign(&mut request)
+            .await
+            .map_err(reqwest_middleware::Error::middleware)?;
+        if !self.skew.enabled() {
+            return next.run(request, extensions).await;
+        }
+        let again = request.try_clone();
+        let response = next.clone().run(request, extensions).await?;
+        let learned = self
+            .skew
+            .learn(response.headers(), self.resolver.time().now());
+        match (again, learned) {
+            (Some(mut again), Some(learned))
+                if ClockSkew::explains_refusal(response.status(), used, learned) =>
+            {
+                self.sign(&mut again)
+                    .await
+                    .map_err(reqwest_middleware::Error::middleware)?;
+                next.run(again, extensions).await
+            }
+            _ => Ok(response),
+        }
     }
 
     /// What a user debugging a 403 compares with the server's error: the canonical request
@@ -176,6 +212,9 @@ impl Middleware for AwsAuth {
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
+        if let Mode::SigV4(sigv4) = &self.inner.mode {
+            return sigv4.send(request, extensions, next).await;
+        }
         self.sign(&mut request)
             .await
             .map_err(reqwest_middleware::Error::middleware)?;

@@ -12,6 +12,7 @@ use http::HeaderName;
 
 use crate::auth::{AwsAuth, Inner, Mode, SigV4};
 use crate::bedrock::{BearerToken, ProvideBearerToken, SharedBearerTokenProvider};
+use crate::clock::ClockSkew;
 use crate::credentials::{CredentialSource, DEFAULT_REFRESH_BUFFER, Resolver};
 use crate::error::Error;
 use crate::headers::HeaderPolicy;
@@ -65,6 +66,9 @@ pub struct AwsAuthBuilder {
     /// Explicit credential sources, with the builder method that set each (for conflicts).
     pub(crate) sources: Vec<(&'static str, CredentialSource)>,
     pub(crate) time_source: Option<SharedTimeSource>,
+    /// Set by `.time_source(...)`: a clock the user chose is trusted as it is.
+    pub(crate) time_source_is_explicit: bool,
+    pub(crate) clock_skew_correction: Option<bool>,
     pub(crate) content_sha256: Option<bool>,
     pub(crate) streaming: StreamingBody,
     pub(crate) unsigned_headers: Vec<String>,
@@ -189,6 +193,20 @@ impl AwsAuthBuilder {
     /// Tests use `aws_smithy_async::time::StaticTimeSource` to sign with a fixed time.
     pub fn time_source(mut self, time_source: impl TimeSource + 'static) -> Self {
         self.time_source = Some(SharedTimeSource::new(time_source));
+        self.time_source_is_explicit = true;
+        self
+    }
+
+    /// Whether to learn the server's clock from responses' `Date` headers and sign with it.
+    ///
+    /// On by default (as in the AWS SDKs), and off when [`time_source`](Self::time_source) set
+    /// a clock. A machine whose clock is more than a few minutes off then still gets its
+    /// requests accepted: the offset is learned from every response (except cached ones, with
+    /// an `Age` header), and a request refused with 400, 401 or 403 because of the clock is
+    /// signed again with the server's time and sent once more (a body that cannot be cloned,
+    /// a stream, is not sent again).
+    pub fn clock_skew_correction(mut self, enabled: bool) -> Self {
+        self.clock_skew_correction = Some(enabled);
         self
     }
 
@@ -293,7 +311,14 @@ impl AwsAuthBuilder {
         );
         Ok(AwsAuth {
             inner: Arc::new(Inner {
-                mode: Mode::SigV4(SigV4 { config, resolver }),
+                mode: Mode::SigV4(SigV4 {
+                    config,
+                    resolver,
+                    skew: ClockSkew::new(
+                        self.clock_skew_correction
+                            .unwrap_or(!self.time_source_is_explicit),
+                    ),
+                }),
             }),
         })
     }

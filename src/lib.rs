@@ -35,6 +35,7 @@ mod auth;
 pub mod bedrock;
 mod body;
 mod builder;
+mod clock;
 mod credentials;
 mod error;
 mod headers;
