@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_credential_types::Credentials;
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::provider::ProvideCredentials;
 use aws_smithy_async::time::{SharedTimeSource, TimeSource};
 use aws_types::SdkConfig;
 use http::HeaderName;
@@ -13,7 +13,7 @@ use http::HeaderName;
 use crate::auth::{AwsAuth, Inner, Mode, SigV4};
 use crate::bedrock::{BearerToken, ProvideBearerToken, SharedBearerTokenProvider};
 use crate::clock::ClockSkew;
-use crate::credentials::{CredentialSource, DEFAULT_REFRESH_BUFFER, Resolver};
+use crate::credentials::{ChosenSources, CredentialSource, DEFAULT_REFRESH_BUFFER, Resolver};
 use crate::error::Error;
 use crate::headers::HeaderPolicy;
 use crate::sign::{SigningConfig, StreamingBody};
@@ -64,7 +64,7 @@ pub struct AwsAuthBuilder {
     pub(crate) region: Option<String>,
     pub(crate) profile: Option<String>,
     /// Explicit credential sources, with the builder method that set each (for conflicts).
-    pub(crate) sources: Vec<(&'static str, CredentialSource)>,
+    pub(crate) sources: ChosenSources,
     pub(crate) time_source: Option<SharedTimeSource>,
     /// Set by `.time_source(...)`: a clock the user chose is trusted as it is.
     pub(crate) time_source_is_explicit: bool,
@@ -91,7 +91,7 @@ impl fmt::Debug for AwsAuthBuilder {
             .field("profile", &self.profile)
             .field(
                 "credential_sources",
-                &self.sources.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+                &self.sources.methods().collect::<Vec<_>>(),
             )
             .field("content_sha256", &self.content_sha256)
             .field("streaming", &self.streaming)
@@ -134,20 +134,16 @@ impl AwsAuthBuilder {
     /// Sign with these credentials. They are used as they are; if they carry an expiry, a
     /// request after it fails with [`ErrorKind::CredentialsProvider`](crate::ErrorKind).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.sources.push((
-            "credentials",
-            CredentialSource::Provider(SharedCredentialsProvider::new(credentials)),
-        ));
+        self.sources
+            .push("credentials", CredentialSource::credentials(credentials));
         self
     }
 
     /// Get credentials from this provider (for example one built with `aws-config`'s
     /// `AssumeRoleProvider`). Its answers are cached and refreshed ahead of expiry.
     pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
-        self.sources.push((
-            "credentials_provider",
-            CredentialSource::Provider(SharedCredentialsProvider::new(provider)),
-        ));
+        self.sources
+            .push("credentials_provider", CredentialSource::provider(provider));
         self
     }
 
@@ -155,10 +151,8 @@ impl AwsAuthBuilder {
     /// builder's own `region` still wins. The provider's answers are cached here (an
     /// `SdkConfig`'s provider is not cached by itself).
     pub fn sdk_config(mut self, config: &SdkConfig) -> Self {
-        self.sources.push((
-            "sdk_config",
-            CredentialSource::SdkConfig(Box::new(config.clone())),
-        ));
+        self.sources
+            .push("sdk_config", CredentialSource::sdk_config(config));
         if self.time_source.is_none() {
             self.time_source = config.time_source();
         }
@@ -293,7 +287,7 @@ impl AwsAuthBuilder {
         if let Some(region) = &self.region {
             validate_region(region)?;
         }
-        let source = self.single_source()?;
+        let source = self.sources.single()?;
         let headers = self.header_policy()?;
         let time = self.time_source.clone().unwrap_or_default();
         let config = SigningConfig::new(
@@ -321,17 +315,6 @@ impl AwsAuthBuilder {
                 }),
             }),
         })
-    }
-
-    pub(crate) fn single_source(&self) -> Result<Option<CredentialSource>, Error> {
-        match self.sources.as_slice() {
-            [] => Ok(None),
-            [(_, source)] => Ok(Some(source.clone())),
-            [(first, _), (second, _), ..] => Err(Error::invalid_config(format!(
-                "two credential sources were configured (`.{first}(...)` and `.{second}(...)`): \
-                 keep exactly one"
-            ))),
-        }
     }
 
     pub(crate) fn header_policy(&self) -> Result<HeaderPolicy, Error> {

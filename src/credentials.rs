@@ -38,6 +38,52 @@ pub(crate) enum CredentialSource {
     DefaultChain,
 }
 
+impl CredentialSource {
+    pub(crate) fn credentials(credentials: Credentials) -> Self {
+        Self::Provider(SharedCredentialsProvider::new(credentials))
+    }
+
+    pub(crate) fn provider(provider: impl ProvideCredentials + 'static) -> Self {
+        Self::Provider(SharedCredentialsProvider::new(provider))
+    }
+
+    pub(crate) fn sdk_config(config: &SdkConfig) -> Self {
+        Self::SdkConfig(Box::new(config.clone()))
+    }
+}
+
+/// The credential sources a builder was given, each with the builder method that set it, so
+/// that two at once can be refused by name.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ChosenSources(Vec<(&'static str, CredentialSource)>);
+
+impl ChosenSources {
+    pub(crate) fn push(&mut self, method: &'static str, source: CredentialSource) {
+        self.0.push((method, source));
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The builder methods that set a source, in order.
+    pub(crate) fn methods(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.0.iter().map(|(method, _)| *method)
+    }
+
+    /// The one source configured, if any; two are an error naming both methods.
+    pub(crate) fn single(&self) -> Result<Option<CredentialSource>, Error> {
+        match self.0.as_slice() {
+            [] => Ok(None),
+            [(_, source)] => Ok(Some(source.clone())),
+            [(first, _), (second, _), ..] => Err(Error::invalid_config(format!(
+                "two credential sources were configured (`.{first}(...)` and `.{second}(...)`): \
+                 keep exactly one"
+            ))),
+        }
+    }
+}
+
 /// The region (as the builder was told), resolved lazily with the credential source.
 #[derive(Debug)]
 pub(crate) struct Resolver {

@@ -239,7 +239,7 @@ pub(crate) fn bearer_mode(builder: &AwsAuthBuilder) -> Result<Option<Bearer>, Er
     if builder.bearer_token_provider.is_some() {
         explicit.push("bearer_token_provider");
     }
-    explicit.extend(builder.sources.iter().map(|(name, _)| *name));
+    explicit.extend(builder.sources.methods());
     if let [first, second, ..] = explicit.as_slice() {
         return Err(Error::invalid_config(format!(
             "two ways to authenticate were configured (`.{first}(...)` and `.{second}(...)`): \

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::provider::ProvideCredentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SignatureLocation, SigningSettings};
 use aws_smithy_async::time::{SharedTimeSource, TimeSource};
 use aws_smithy_runtime_api::client::identity::Identity;
@@ -23,7 +23,7 @@ use crate::bedrock::BearerToken;
 use crate::bedrock::provider::{ProvideBearerToken, ProviderError};
 use crate::bedrock::token::SHORT_TERM_KEY_PREFIX;
 use crate::builder::validate_region;
-use crate::credentials::{CredentialSource, DEFAULT_REFRESH_BUFFER, Resolver};
+use crate::credentials::{ChosenSources, CredentialSource, DEFAULT_REFRESH_BUFFER, Resolver};
 use crate::error::{Error, ErrorKind};
 
 /// The longest a short-term Bedrock API key can live: 12 hours.
@@ -263,7 +263,7 @@ impl fmt::Debug for ShortTermKeyProvider {
 pub struct ShortTermKeyProviderBuilder {
     region: Option<String>,
     profile: Option<String>,
-    sources: Vec<(&'static str, CredentialSource)>,
+    sources: ChosenSources,
     time_source: Option<SharedTimeSource>,
     lifetime: Option<Duration>,
     refresh_before: Option<Duration>,
@@ -285,28 +285,22 @@ impl ShortTermKeyProviderBuilder {
 
     /// Mint with these credentials.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.sources.push((
-            "credentials",
-            CredentialSource::Provider(SharedCredentialsProvider::new(credentials)),
-        ));
+        self.sources
+            .push("credentials", CredentialSource::credentials(credentials));
         self
     }
 
     /// Mint with credentials from this provider (cached, refreshed ahead of expiry).
     pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
-        self.sources.push((
-            "credentials_provider",
-            CredentialSource::Provider(SharedCredentialsProvider::new(provider)),
-        ));
+        self.sources
+            .push("credentials_provider", CredentialSource::provider(provider));
         self
     }
 
     /// Take the credentials provider, region and time source from a loaded `SdkConfig`.
     pub fn sdk_config(mut self, config: &SdkConfig) -> Self {
-        self.sources.push((
-            "sdk_config",
-            CredentialSource::SdkConfig(Box::new(config.clone())),
-        ));
+        self.sources
+            .push("sdk_config", CredentialSource::sdk_config(config));
         if self.time_source.is_none() {
             self.time_source = config.time_source();
         }
@@ -345,16 +339,10 @@ impl ShortTermKeyProviderBuilder {
         if let Some(region) = &self.region {
             validate_region(region)?;
         }
-        let source = match self.sources.as_slice() {
-            [] => CredentialSource::DefaultChain,
-            [(_, source)] => source.clone(),
-            [(first, _), (second, _), ..] => {
-                return Err(Error::invalid_config(format!(
-                    "two credential sources were configured (`.{first}(...)` and \
-                     `.{second}(...)`): keep exactly one"
-                )));
-            }
-        };
+        let source = self
+            .sources
+            .single()?
+            .unwrap_or(CredentialSource::DefaultChain);
         let resolver = Resolver::new(
             source,
             self.profile,
@@ -381,7 +369,7 @@ impl fmt::Debug for ShortTermKeyProviderBuilder {
             .field("profile", &self.profile)
             .field(
                 "credential_sources",
-                &self.sources.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+                &self.sources.methods().collect::<Vec<_>>(),
             )
             .field("lifetime", &self.lifetime)
             .field("refresh_before", &self.refresh_before)
