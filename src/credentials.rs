@@ -7,7 +7,7 @@
 //! still-valid credentials, and never caches a failure.
 
 use std::hash::{BuildHasher, Hasher};
-use std::sync::{Mutex, RwLock};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use aws_config::meta::region::RegionProviderChain;
@@ -20,12 +20,11 @@ use aws_types::region::Region;
 use tokio::sync::OnceCell;
 
 use crate::error::{Error, ErrorKind};
+use crate::refresh::{Fresh, Refreshing};
 
 /// Refresh this long before credentials expire (plus up to [`REFRESH_JITTER`]).
 pub(crate) const DEFAULT_REFRESH_BUFFER: Duration = Duration::from_secs(5 * 60);
 const REFRESH_JITTER: Duration = Duration::from_secs(60);
-/// After a failed early refresh, keep serving the valid credentials this long before trying again.
-const RETRY_AFTER_FAILED_REFRESH: Duration = Duration::from_secs(10);
 
 /// Where the credentials come from, as the builder was told.
 #[derive(Clone, Debug)]
@@ -274,14 +273,6 @@ fn provider_error(err: CredentialsError, profile: Option<&str>) -> Error {
     .with_source(err)
 }
 
-#[derive(Clone, Debug)]
-struct Cached {
-    credentials: Credentials,
-    refresh_at: Option<SystemTime>,
-    expires_at: Option<SystemTime>,
-    retry_after: Option<SystemTime>,
-}
-
 /// One per `AwsAuth`, shared by its clones.
 #[derive(Debug)]
 pub(crate) struct CredentialCache {
@@ -289,8 +280,7 @@ pub(crate) struct CredentialCache {
     time: SharedTimeSource,
     buffer: Duration,
     profile: Option<String>,
-    current: RwLock<Option<Cached>>,
-    refresh: tokio::sync::Mutex<()>,
+    cache: Refreshing<Credentials>,
     jitter_seed: Mutex<u64>,
 }
 
@@ -306,58 +296,19 @@ impl CredentialCache {
             time,
             buffer,
             profile,
-            current: RwLock::new(None),
-            refresh: tokio::sync::Mutex::new(()),
+            cache: Refreshing::new(),
             jitter_seed: Mutex::new(std::collections::hash_map::RandomState::new().hash_one(0u8)),
         }
     }
 
-    fn snapshot(&self) -> Option<Cached> {
-        self.current
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
-    }
-
     /// Credentials valid now: cached, refreshed early by one caller, or loaded.
     pub(crate) async fn get(&self) -> Result<Credentials, Error> {
-        let now = self.time.now();
-        if let Some(cached) = self.snapshot() {
-            if cached.refresh_at.is_none_or(|at| now < at) {
-                return Ok(cached.credentials);
-            }
-            if cached.expires_at.is_none_or(|at| now < at) {
-                // Due for refresh but still valid: one caller refreshes, the rest carry on.
-                let Ok(_guard) = self.refresh.try_lock() else {
-                    return Ok(cached.credentials);
-                };
-                let cached = self.snapshot().unwrap_or(cached);
-                if cached.refresh_at.is_none_or(|at| now < at)
-                    || cached.retry_after.is_some_and(|at| now < at)
-                {
-                    return Ok(cached.credentials);
-                }
-                return match self.load(now).await {
-                    Ok(credentials) => Ok(credentials),
-                    Err(err) => {
-                        tracing::warn!(error = %err, "refreshing AWS credentials failed; still using the current ones until they expire");
-                        self.update(|c| c.retry_after = Some(now + RETRY_AFTER_FAILED_REFRESH));
-                        Ok(cached.credentials)
-                    }
-                };
-            }
-        }
-        let _guard = self.refresh.lock().await;
-        let now = self.time.now();
-        if let Some(cached) = self.snapshot()
-            && cached.refresh_at.is_none_or(|at| now < at)
-        {
-            return Ok(cached.credentials);
-        }
-        self.load(now).await
+        self.cache
+            .get(|| self.time.now(), "AWS credentials", |now| self.load(now))
+            .await
     }
 
-    async fn load(&self, now: SystemTime) -> Result<Credentials, Error> {
+    async fn load(&self, now: SystemTime) -> Result<Fresh<Credentials>, Error> {
         let credentials = self
             .provider
             .provide_credentials()
@@ -371,22 +322,16 @@ impl CredentialCache {
                  renew them (for SSO, run `aws sso login`)",
             ));
         }
-        let refresh_at = expires_at.map(|at| self.refresh_time(now, at));
         tracing::debug!(
             access_key_id = credentials.access_key_id(),
             ?expires_at,
             "loaded AWS credentials"
         );
-        *self
-            .current
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Cached {
-            credentials: credentials.clone(),
-            refresh_at,
+        Ok(Fresh {
+            refresh_at: expires_at.map(|at| self.refresh_time(now, at)),
             expires_at,
-            retry_after: None,
-        });
-        Ok(credentials)
+            value: credentials,
+        })
     }
 
     /// `buffer` plus jitter before expiry, but never earlier than half-way through the lifetime,
@@ -407,16 +352,5 @@ impl CredentialCache {
         hasher.write_u64(*seed);
         *seed = hasher.finish();
         (*seed >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn update(&self, f: impl FnOnce(&mut Cached)) {
-        if let Some(cached) = self
-            .current
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .as_mut()
-        {
-            f(cached);
-        }
     }
 }

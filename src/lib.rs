@@ -39,6 +39,7 @@ mod clock;
 mod credentials;
 mod error;
 mod headers;
+mod refresh;
 mod sign;
 mod uri;
 pub mod verify;

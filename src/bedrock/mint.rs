@@ -7,7 +7,6 @@
 //! the presigned signature; nothing is sent to AWS to mint one.
 
 use std::fmt;
-use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
@@ -25,6 +24,7 @@ use crate::bedrock::token::SHORT_TERM_KEY_PREFIX;
 use crate::builder::validate_region;
 use crate::credentials::{ChosenSources, CredentialSource, DEFAULT_REFRESH_BUFFER, Resolver};
 use crate::error::{Error, ErrorKind};
+use crate::refresh::{Fresh, Refreshing};
 
 /// The longest a short-term Bedrock API key can live: 12 hours.
 pub const MAX_SHORT_TERM_KEY_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
@@ -156,15 +156,7 @@ struct Inner {
     resolver: Resolver,
     lifetime: Duration,
     refresh_before: Duration,
-    current: Mutex<Option<Current>>,
-    refresh: tokio::sync::Mutex<()>,
-}
-
-#[derive(Clone)]
-struct Current {
-    key: BearerToken,
-    refresh_at: SystemTime,
-    expires_at: SystemTime,
+    keys: Refreshing<BearerToken>,
 }
 
 impl ShortTermKeyProvider {
@@ -177,42 +169,19 @@ impl ShortTermKeyProvider {
     /// If minting fails while the cached key is still valid, the cached key is returned.
     pub async fn key(&self) -> Result<BearerToken, Error> {
         let inner = &self.inner;
-        let fresh = |now: SystemTime| {
-            inner
-                .lock_current()
-                .clone()
-                .filter(|c| now < c.refresh_at)
-                .map(|c| c.key)
-        };
-        if let Some(key) = fresh(inner.resolver.time().now()) {
-            return Ok(key);
-        }
-        let _guard = inner.refresh.lock().await;
-        let now = inner.resolver.time().now();
-        if let Some(key) = fresh(now) {
-            return Ok(key);
-        }
-        match inner.mint(now).await {
-            Ok(key) => Ok(key),
-            Err(err) => match inner.lock_current().clone() {
-                Some(c) if now < c.expires_at => {
-                    tracing::warn!(error = %err, "minting a new Bedrock API key failed; using the current one until it expires");
-                    Ok(c.key)
-                }
-                _ => Err(err),
-            },
-        }
+        inner
+            .keys
+            .get(
+                || inner.resolver.time().now(),
+                "short-term Bedrock API key",
+                |now| inner.mint(now),
+            )
+            .await
     }
 }
 
 impl Inner {
-    fn lock_current(&self) -> std::sync::MutexGuard<'_, Option<Current>> {
-        self.current
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    async fn mint(&self, now: SystemTime) -> Result<BearerToken, Error> {
+    async fn mint(&self, now: SystemTime) -> Result<Fresh<BearerToken>, Error> {
         let resolved = self.resolver.resolve().await?;
         let credentials = resolved.cache.get().await?;
         let mut lifetime = self.lifetime;
@@ -229,14 +198,12 @@ impl Inner {
         }
         let key = mint_short_term_key(&credentials, &resolved.region, now, lifetime)?;
         let expires_at = now + lifetime;
-        let refresh_at = expires_at - self.refresh_before.min(lifetime / 2);
         tracing::debug!(region = %resolved.region, lifetime_s = lifetime.as_secs(), "minted a short-term Bedrock API key");
-        *self.lock_current() = Some(Current {
-            key: key.clone(),
-            refresh_at,
-            expires_at,
-        });
-        Ok(key)
+        Ok(Fresh {
+            value: key,
+            refresh_at: Some(expires_at - self.refresh_before.min(lifetime / 2)),
+            expires_at: Some(expires_at),
+        })
     }
 }
 
@@ -355,8 +322,7 @@ impl ShortTermKeyProviderBuilder {
                 resolver,
                 lifetime: Duration::from_secs(lifetime.as_secs()),
                 refresh_before: self.refresh_before.unwrap_or(DEFAULT_REFRESH_BUFFER),
-                current: Mutex::new(None),
-                refresh: tokio::sync::Mutex::new(()),
+                keys: Refreshing::new(),
             }),
         })
     }
