@@ -3,54 +3,19 @@
 //! process (this test binary, re-executed with a controlled environment and temporary shared
 //! config files); the child is an ignored test that only checks when started by its parent.
 
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 use reqwest_aws_auth::bedrock::{BearerToken, mint_short_term_key};
 use reqwest_aws_auth::{AwsAuth, AwsAuthBuilder, Error, ErrorKind};
 
-const CHILD_MARKER: &str = "REQWEST_AWS_AUTH_BEDROCK_ENV_CHILD";
-const SCENARIO: &str = "REQWEST_AWS_AUTH_BEDROCK_SCENARIO";
+#[path = "support/child_env.rs"]
+mod child_env;
 
 /// Runs `scenario` in a child with only `env` (plus PATH), an AWS config file holding `config`
-/// and an empty credentials file, and asserts that it checked and passed.
+/// and an empty credentials file.
 fn run_child(scenario: &str, env: &[(&str, &str)], config: &str) {
-    let dir = std::env::temp_dir().join(format!(
-        "reqwest-aws-auth-bedrock-{scenario}-{}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config"), config).unwrap();
-    std::fs::write(dir.join("credentials"), "").unwrap();
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "child",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &dir)
-        .env("AWS_CONFIG_FILE", dir.join("config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env(CHILD_MARKER, "1")
-        .env(SCENARIO, scenario)
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success()
-            && stdout.contains("1 passed")
-            && stdout.contains(&format!("checked {scenario}.")),
-        "child {scenario} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let _ = std::fs::remove_dir_all(&dir);
+    child_env::run_child(scenario, env, config, "");
 }
 
 const ENV_CREDS: [(&str, &str); 2] = [
@@ -257,11 +222,9 @@ impl reqwest_aws_auth::bedrock::ProvideBearerToken for Fixed {
 #[tokio::test]
 #[ignore = "a child process of the bedrock_env tests; checks nothing when run directly"]
 async fn child() {
-    if std::env::var_os(CHILD_MARKER).is_none() {
-        eprintln!("only runs as a child of its parent tests");
+    let Some(scenario) = child_env::scenario() else {
         return;
-    }
-    let scenario = std::env::var(SCENARIO).unwrap();
+    };
     match scenario.as_str() {
         "env_token_used" => {
             is_bearer(AwsAuth::bedrock_mantle(), "env-key").await;
@@ -463,5 +426,5 @@ async fn child() {
         }
         other => panic!("unknown scenario {other}"),
     }
-    println!("checked {scenario}.");
+    child_env::checked(&scenario);
 }
