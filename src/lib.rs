@@ -31,6 +31,7 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![forbid(unsafe_code)]
 
+mod amz_date;
 mod auth;
 pub mod bedrock;
 mod body;

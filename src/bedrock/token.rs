@@ -187,7 +187,7 @@ pub fn parse_short_term_key(token: &str) -> Result<ShortTermKeyInfo, Error> {
     info.service = (*service).to_owned();
     info.issued_at = date
         .as_deref()
-        .and_then(parse_amz_date)
+        .and_then(crate::amz_date::parse)
         .ok_or_else(|| malformed("its X-Amz-Date is missing or not yyyymmddThhmmssZ"))?;
     info.expires_in = expires
         .as_deref()
@@ -205,72 +205,9 @@ fn malformed(why: &str) -> Error {
     )
 }
 
-/// `yyyymmddThhmmssZ` as a time, or `None`.
-fn parse_amz_date(s: &str) -> Option<SystemTime> {
-    let b = s.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
-        return None;
-    }
-    let num = |range: std::ops::Range<usize>| -> Option<u32> {
-        let part = s.get(range)?;
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())?
-    };
-    let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
-    let (hour, minute, second) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-        || year < 1970
-    {
-        return None;
-    }
-    let days = days_from_civil(i64::from(year), month, day);
-    let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
-    Some(UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).ok()?))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year - era * 400;
-    let month = i64::from(month);
-    let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amz_dates_parse_to_unix_time() {
-        assert_eq!(parse_amz_date("19700101T000000Z"), Some(UNIX_EPOCH));
-        // 2026-11-29T12:00:00Z
-        assert_eq!(
-            parse_amz_date("20261129T120000Z"),
-            Some(UNIX_EPOCH + Duration::from_secs(1_795_953_600))
-        );
-        assert_eq!(
-            parse_amz_date("20240229T235959Z"),
-            Some(UNIX_EPOCH + Duration::from_secs(1_709_251_199))
-        );
-        for bad in [
-            "",
-            "20261129T120000",
-            "2026112 T120000Z",
-            "20261329T120000Z",
-            "2026+129T120000Z",
-            "20261129T246000Z",
-        ] {
-            assert_eq!(parse_amz_date(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn token_is_trimmed_and_redacted() {
