@@ -1,6 +1,7 @@
 //! Bearer mode: `Authorization: Bearer <Bedrock API key>` instead of a SigV4 signature.
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use aws_smithy_async::time::SharedTimeSource;
@@ -21,10 +22,59 @@ use crate::sign::{self, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
 
 /// Where the token comes from.
 pub(crate) enum TokenSource {
-    /// `.bearer_token(...)` or `AWS_BEARER_TOKEN_BEDROCK`.
-    Static(BearerToken),
-    /// `.bearer_token_provider(...)`.
-    Provider(SharedBearerTokenProvider),
+    /// `.bearer_token(...)` or `AWS_BEARER_TOKEN_BEDROCK`, prepared once at build.
+    Static(Arc<Prepared>),
+    /// `.bearer_token_provider(...)`, with the last token it gave, prepared.
+    Provider(SharedBearerTokenProvider, Mutex<Option<Arc<Prepared>>>),
+}
+
+/// A token with what every request needs from it, computed once per token: the header value,
+/// and for a short-term key its expiry and region.
+pub(crate) struct Prepared {
+    token: BearerToken,
+    header: HeaderValue,
+    expires_at: Option<SystemTime>,
+    key_region: Option<String>,
+}
+
+impl Prepared {
+    pub(crate) fn new(token: BearerToken) -> Result<Self, Error> {
+        let header = header_value(&token)?;
+        let key = token
+            .expose_secret()
+            .starts_with(SHORT_TERM_KEY_PREFIX)
+            .then(|| parse_short_term_key(token.expose_secret()).ok())
+            .flatten();
+        Ok(Self {
+            expires_at: token
+                .expires_at()
+                .or(key.as_ref().map(ShortTermKeyInfo::expires_at)),
+            key_region: key.map(|k| k.region),
+            header,
+            token,
+        })
+    }
+}
+
+impl TokenSource {
+    async fn prepared(&self) -> Result<Arc<Prepared>, Error> {
+        match self {
+            TokenSource::Static(prepared) => Ok(prepared.clone()),
+            TokenSource::Provider(provider, last) => {
+                let token = provider::provide(provider.as_ref()).await?;
+                let mut last = last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                if let Some(prepared) = last.as_ref()
+                    && prepared.token.expose_secret() == token.expose_secret()
+                    && prepared.token.expires_at() == token.expires_at()
+                {
+                    return Ok(prepared.clone());
+                }
+                let prepared = Arc::new(Prepared::new(token)?);
+                *last = Some(prepared.clone());
+                Ok(prepared)
+            }
+        }
+    }
 }
 
 /// How the region a bearer request is keyed for is found.
@@ -69,35 +119,23 @@ impl Bearer {
     pub(crate) async fn authorize(&self, request: &mut Request) -> Result<(), Error> {
         sign::check_url(request.url())?;
         check_transport(request.url(), self.allow_http)?;
-        let token = match &self.source {
-            TokenSource::Static(token) => token.clone(),
-            TokenSource::Provider(p) => provider::provide(p.as_ref()).await?,
-        };
-        let value = header_value(&token)?;
+        let prepared = self.source.prepared().await?;
         let now = self.time.now();
-        let key = token
-            .expose_secret()
-            .starts_with(SHORT_TERM_KEY_PREFIX)
-            .then(|| parse_short_term_key(token.expose_secret()).ok())
-            .flatten();
-        let expires_at = token
-            .expires_at()
-            .or(key.as_ref().map(ShortTermKeyInfo::expires_at));
-        if let Some(at) = expires_at.filter(|at| *at <= now) {
+        if let Some(at) = prepared.expires_at.filter(|at| *at <= now) {
             return Err(expired(now, at));
         }
-        if let Some(region) = self.region(&token).await? {
+        if let Some(region) = self.region(&prepared.token).await? {
             check_endpoint_region(request.url(), region, RegionOrigin::Configured)?;
         }
-        if let Some(key) = &key {
-            check_endpoint_region(request.url(), &key.region, RegionOrigin::Token)?;
+        if let Some(key_region) = &prepared.key_region {
+            check_endpoint_region(request.url(), key_region, RegionOrigin::Token)?;
         }
 
         let headers = request.headers_mut();
         for name in [X_AMZ_DATE, X_AMZ_SECURITY_TOKEN, X_AMZ_CONTENT_SHA256] {
             headers.remove(name);
         }
-        headers.insert(AUTHORIZATION, value);
+        headers.insert(AUTHORIZATION, prepared.header.clone());
         tracing::debug!(
             method = %request.method(),
             url = %request.url(),
@@ -146,7 +184,7 @@ impl Bearer {
 }
 
 /// The `Authorization` value, marked sensitive so that it never shows in `Debug` output.
-pub(crate) fn header_value(token: &BearerToken) -> Result<HeaderValue, Error> {
+fn header_value(token: &BearerToken) -> Result<HeaderValue, Error> {
     if token.is_empty() {
         return Err(Error::new(
             ErrorKind::InvalidToken,
@@ -219,7 +257,7 @@ impl fmt::Debug for Bearer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let source = match &self.source {
             TokenSource::Static(_) => "static token",
-            TokenSource::Provider(_) => "provider",
+            TokenSource::Provider(..) => "provider",
         };
         f.debug_struct("Bearer")
             .field("token", &source)
@@ -248,12 +286,11 @@ pub(crate) fn bearer_mode(builder: &AwsAuthBuilder) -> Result<Option<Bearer>, Er
     }
 
     let source = if let Some(token) = &builder.bearer_token {
-        header_value(token)?;
-        TokenSource::Static(token.clone())
+        TokenSource::Static(Arc::new(Prepared::new(token.clone())?))
     } else if let Some(provider) = &builder.bearer_token_provider {
-        TokenSource::Provider(provider.clone())
+        TokenSource::Provider(provider.clone(), Mutex::new(None))
     } else if let Some(token) = env_token(builder)? {
-        TokenSource::Static(token)
+        TokenSource::Static(Arc::new(Prepared::new(token)?))
     } else {
         return Ok(None);
     };
