@@ -177,6 +177,7 @@ impl Resolver {
                 self.time.clone(),
                 self.refresh_buffer,
                 self.profile.clone(),
+                matches!(self.source, CredentialSource::DefaultChain),
             ),
         })
     }
@@ -208,6 +209,10 @@ pub(crate) async fn resolve_region(profile: Option<&str>) -> Result<String, Erro
     }
 }
 
+/// What to do when the default chain finds nothing usable.
+const CHAIN_FIX: &str = "run `aws configure` or `aws sso login`, set AWS_PROFILE or \
+     AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass `.credentials(...)` to the builder";
+
 fn no_credentials(profile: Option<&str>, cause: Option<&CredentialsError>) -> Error {
     let profile_hint = match profile {
         Some(p) => format!(" (profile `{p}`)"),
@@ -223,8 +228,7 @@ fn no_credentials(profile: Option<&str>, cause: Option<&CredentialsError>) -> Er
              AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the shared config and credentials files \
              (~/.aws/config, ~/.aws/credentials: static keys, SSO, credential_process, \
              assume-role, web identity, `aws login`), then container and instance metadata. \
-             Fix: run `aws configure` or `aws sso login`, set AWS_PROFILE or \
-             AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass `.credentials(...)` to the builder"
+             Fix: {CHAIN_FIX}"
         ),
     )
 }
@@ -240,14 +244,21 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     out
 }
 
-fn provider_error(err: CredentialsError, profile: Option<&str>) -> Error {
+/// `default_chain`: the provider is the SDK's chain, whose last sources (container and
+/// instance metadata) fail when nothing earlier had credentials: say how to configure some.
+fn provider_error(err: CredentialsError, profile: Option<&str>, default_chain: bool) -> Error {
+    let chain_fix = if default_chain {
+        format!(". To configure credentials: {CHAIN_FIX}")
+    } else {
+        String::new()
+    };
     match &err {
         CredentialsError::CredentialsNotLoaded(_) => no_credentials(profile, Some(&err)),
         CredentialsError::ProviderTimedOut(_) => Error::new(
             ErrorKind::CredentialsProvider,
             format!(
                 "the AWS credentials provider timed out ({}); try again, and check that the \
-                 metadata or SSO endpoint it uses is reachable",
+                 metadata or SSO endpoint it uses is reachable{chain_fix}",
                 error_chain(&err)
             ),
         )
@@ -264,7 +275,7 @@ fn provider_error(err: CredentialsError, profile: Option<&str>) -> Error {
             ErrorKind::CredentialsProvider,
             format!(
                 "the AWS credentials provider failed ({}); if an SSO session expired run \
-                 `aws sso login`",
+                 `aws sso login`{chain_fix}",
                 error_chain(&err)
             ),
         )
@@ -280,6 +291,7 @@ pub(crate) struct CredentialCache {
     time: SharedTimeSource,
     buffer: Duration,
     profile: Option<String>,
+    default_chain: bool,
     cache: Refreshing<Credentials>,
     jitter_seed: Mutex<u64>,
 }
@@ -290,12 +302,14 @@ impl CredentialCache {
         time: SharedTimeSource,
         buffer: Duration,
         profile: Option<String>,
+        default_chain: bool,
     ) -> Self {
         Self {
             provider,
             time,
             buffer,
             profile,
+            default_chain,
             cache: Refreshing::new(),
             jitter_seed: Mutex::new(std::collections::hash_map::RandomState::new().hash_one(0u8)),
         }
@@ -313,7 +327,7 @@ impl CredentialCache {
             .provider
             .provide_credentials()
             .await
-            .map_err(|e| provider_error(e, self.profile.as_deref()))?;
+            .map_err(|e| provider_error(e, self.profile.as_deref(), self.default_chain))?;
         let expires_at = credentials.expiry();
         if expires_at.is_some_and(|at| at <= now) {
             return Err(Error::new(

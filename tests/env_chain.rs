@@ -72,6 +72,33 @@ fn no_credentials_is_a_clear_error() {
     run_child("no_credentials", &[("AWS_REGION", "us-east-1")], "", "");
 }
 
+/// The default chain's last source, instance metadata, refuses (as on an instance where it is
+/// disabled): the error keeps the cause and says how to configure credentials.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn a_failing_metadata_service_says_how_to_configure_credentials() {
+    let imds = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(403))
+        .mount(&imds)
+        .await;
+    let endpoint = imds.uri();
+    tokio::task::spawn_blocking(move || {
+        run_child(
+            "imds_refuses",
+            &[
+                ("AWS_REGION", "us-east-1"),
+                ("AWS_EC2_METADATA_DISABLED", "false"),
+                ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &endpoint),
+            ],
+            "",
+            "",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(!imds.received_requests().await.unwrap().is_empty());
+}
+
 #[test]
 fn invalid_region_from_env_is_refused() {
     run_child(
@@ -147,6 +174,16 @@ async fn child() {
                 "AWS_PROFILE",
                 ".credentials(",
             ] {
+                assert!(message.contains(needle), "{needle} missing from: {message}");
+            }
+        }
+        "imds_refuses" => {
+            let err = authorization(&builder().build().unwrap())
+                .await
+                .unwrap_err();
+            let message = err.to_string();
+            assert!(message.contains("IMDS"), "{message}");
+            for needle in ["aws configure", "AWS_PROFILE", ".credentials("] {
                 assert!(message.contains(needle), "{needle} missing from: {message}");
             }
         }
