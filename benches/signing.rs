@@ -3,8 +3,9 @@
 //! - `aws-sigv4 alone`: the signing maths on an equivalent `http::Request`, the floor.
 //! - `AwsAuth::sign`: our whole per-request path (URL check, canonical query, header filter,
 //!   cached credentials, aws-sigv4, applying headers).
-//! - `client without auth` / `client with auth`: a `reqwest_middleware` client whose last
-//!   middleware answers in-process, so the difference is the middleware alone.
+//! - `client without auth` / `client with auth` / `client with bearer key`: a
+//!   `reqwest_middleware` client whose last middleware answers in-process, so the difference is
+//!   the middleware alone (SigV4, with clock-skew correction on; or a Bedrock API key).
 //!
 //! Each at a 1 KiB JSON body and a 1 MiB body (where SHA-256 of the body dominates). A counting
 //! allocator prints the bytes allocated per signature next to the timings.
@@ -125,12 +126,20 @@ impl Middleware for Answer {
     }
 }
 
-fn client(with_auth: bool) -> ClientWithMiddleware {
+fn client(auth: Option<AwsAuth>) -> ClientWithMiddleware {
     let mut builder = ClientBuilder::new(reqwest::Client::new());
-    if with_auth {
-        builder = builder.with(auth());
+    if let Some(auth) = auth {
+        builder = builder.with(auth);
     }
     builder.with(Answer).build()
+}
+
+fn bearer() -> AwsAuth {
+    AwsAuth::bedrock_mantle()
+        .region("us-west-2")
+        .bearer_token("ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlLWtleS1mb3ItYmVuY2htYXJrcw==")
+        .build()
+        .unwrap()
 }
 
 /// Bytes allocated by `f`, averaged over `n` runs.
@@ -175,13 +184,12 @@ fn benches(c: &mut Criterion) {
                 black_box(request)
             })
         });
-        for with_auth in [false, true] {
-            let client = client(with_auth);
-            let name = if with_auth {
-                "client with auth"
-            } else {
-                "client without auth"
-            };
+        for (name, auth) in [
+            ("client without auth", None),
+            ("client with auth", Some(auth.clone())),
+            ("client with bearer key", Some(bearer())),
+        ] {
+            let client = client(auth);
             group.bench_function(BenchmarkId::from_parameter(name), |b| {
                 b.to_async(&runtime).iter(|| async {
                     let response = client
