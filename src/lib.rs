@@ -52,7 +52,7 @@ pub use builder::AwsAuthBuilder;
 pub use error::{Error, ErrorKind};
 pub use sign::StreamingBody;
 
-/// The README's examples, compiled and run as doctests.
-#[cfg(doctest)]
+/// The README's examples, compiled and run as doctests (one needs the `wiremock` feature).
+#[cfg(all(doctest, feature = "wiremock"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
