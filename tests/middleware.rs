@@ -482,3 +482,41 @@ fn futures_stream(
 ) -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + Sync + 'static {
     tokio_stream::iter(chunks.into_iter().map(Ok))
 }
+
+/// The `host` the signature covers is the one hyper sends: the URL's host, with the port only
+/// when it is not the scheme's default, IPv6 in brackets.
+#[tokio::test]
+async fn signed_host_is_the_host_header_on_the_wire() {
+    use reqwest_aws_auth::verify::{ReceivedRequest, Verifier};
+    let auth = auth("execute-api");
+    for (url, wire_host) in [
+        ("https://API.Example.com:443/a", "api.example.com"),
+        ("http://api.example.com:80/a", "api.example.com"),
+        ("https://api.example.com:8443/a", "api.example.com:8443"),
+        ("http://[::1]:8080/a", "[::1]:8080"),
+        ("https://[2001:db8::1]/a", "[2001:db8::1]"),
+        (
+            "https://user:pass@api.example.com:9000/a",
+            "api.example.com:9000",
+        ),
+    ] {
+        let mut request = reqwest::Client::new().get(url).build().unwrap();
+        auth.sign(&mut request).await.unwrap();
+        let mut headers = vec![("host", wire_host)];
+        headers.extend(
+            request
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.to_str().unwrap())),
+        );
+        let verdict = Verifier::new(session_credentials(), "eu-west-1", "execute-api")
+            .now(t0())
+            .verify(&ReceivedRequest {
+                method: "GET",
+                target: "/a",
+                headers: &headers,
+                body: b"",
+            });
+        assert!(verdict.is_ok(), "{url}: {}", verdict.unwrap_err());
+    }
+}
