@@ -2,6 +2,9 @@
 //! checks, Mantle's underscore headers, and reading short-term keys (with a fuzz loop).
 //! Cases that depend on environment variables are in `bedrock_env.rs`.
 
+#[path = "support/capture_logs.rs"]
+mod capture_logs;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -771,29 +774,9 @@ async fn fuzzed_tokens_never_panic() {
     );
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn trace_logs_never_show_keys_or_what_rebuilds_a_minted_key() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_logs::capture();
 
     let session = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKENvalue";
     let minting = bedrock::ShortTermKeyProvider::builder()
@@ -831,7 +814,7 @@ async fn trace_logs_never_show_keys_or_what_rebuilds_a_minted_key() {
         .await
         .unwrap();
     }
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("bearer token"), "nothing logged: {logs}");
     assert!(
         logs.contains("minted a short-term Bedrock API key"),

@@ -1,40 +1,21 @@
 //! At debug level the crate logs what a user needs to debug a 403 — the canonical request and
 //! string-to-sign — and never a secret.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 use aws_smithy_async::time::StaticTimeSource;
 use reqwest_aws_auth::AwsAuth;
 
+#[path = "support/capture_logs.rs"]
+mod capture_logs;
+
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKENvalue";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn debug_log_has_canonical_request_and_no_secrets() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_logs::capture();
 
     let auth = AwsAuth::builder()
         .service("execute-api")
@@ -59,7 +40,7 @@ async fn debug_log_has_canonical_request_and_no_secrets() {
         .unwrap();
     auth.sign(&mut request).await.unwrap();
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     // The canonical request, with the query sorted as SigV4 wants it.
     assert!(log.contains("POST\n/prod/items\na=1&b=2\ncontent-type:application/json\nhost:abc.execute-api.eu-west-1.amazonaws.com\n"), "{log}");
     assert!(
