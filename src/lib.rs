@@ -24,10 +24,18 @@
 //! # Ok(()) }
 //! ```
 //!
-//! What is signed is what is sent: before signing, the path and query are written in SigV4's
-//! canonical percent-encoding (as the AWS SDKs send them), so no server can read the URL
-//! differently from the signature. A query is read as form-encoded, the way `reqwest`'s
-//! `.query()` writes it: `+` is a space, and a literal plus must be `%2B`.
+//! What is signed is what is sent: before signing, the query (and for S3 the path) is written
+//! in SigV4's canonical percent-encoding, so no server can read the URL differently from the
+//! signature. A query is read as form-encoded, the way `reqwest`'s `.query()` writes it: `+` is
+//! a space, and a literal plus must be `%2B`. Headers that proxies rewrite are left unsigned;
+//! the body is hashed in place; a streaming body is refused unless the builder says how to
+//! sign it ([`StreamingBody`]).
+//!
+//! Put retries before auth (`.with(retry).with(auth)`): every attempt is then signed afresh,
+//! and signing again replaces the earlier signature headers. Failures are [`Error`]s with an
+//! [`ErrorKind`], a message naming the cause and the fix, and
+//! [`is_retryable`](Error::is_retryable). To check signatures in your own tests, see
+//! [`verify`] and (feature `wiremock`) `reqwest_aws_auth::wiremock`.
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![forbid(unsafe_code)]
 
