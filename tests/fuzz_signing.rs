@@ -9,23 +9,9 @@ use aws_smithy_async::time::StaticTimeSource;
 use reqwest_aws_auth::verify::{ReceivedRequest, Verifier};
 use reqwest_aws_auth::{AwsAuth, ErrorKind};
 
-/// xorshift64*: deterministic, so a failure names a seed that reproduces it.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 const PIECES: &[&str] = &[
     "a", "Z", "0", "-", "_", ".", "~", "..", "%", "%2", "%2F", "%2f", "%3A", "%41", "%7E", "%20",

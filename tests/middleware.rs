@@ -46,6 +46,16 @@ impl TimeSource for TickingClock {
     }
 }
 
+/// A local server that answers 200 to every `verb` request.
+async fn answering_200(verb: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method(verb))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    server
+}
+
 fn header<'a>(request: &'a wiremock::Request, name: &str) -> Vec<&'a str> {
     request
         .headers
@@ -57,11 +67,7 @@ fn header<'a>(request: &'a wiremock::Request, name: &str) -> Vec<&'a str> {
 
 #[tokio::test]
 async fn signed_request_carries_the_sigv4_headers() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = answering_200("POST").await;
     let client = ClientBuilder::new(reqwest::Client::new())
         .with(auth("execute-api"))
         .build();
@@ -264,11 +270,7 @@ async fn secrets_are_marked_sensitive_and_redacted() {
 
 #[tokio::test]
 async fn streaming_bodies_are_refused_by_default_and_nothing_is_sent() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = answering_200("POST").await;
     let client = ClientBuilder::new(reqwest::Client::new())
         .with(auth("execute-api"))
         .build();
@@ -288,11 +290,7 @@ async fn streaming_bodies_are_refused_by_default_and_nothing_is_sent() {
 
 #[tokio::test]
 async fn streaming_bodies_can_be_buffered_up_to_a_limit() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = answering_200("POST").await;
     let buffering = AwsAuth::builder()
         .service("execute-api")
         .region("eu-west-1")
@@ -332,11 +330,7 @@ async fn streaming_bodies_can_be_buffered_up_to_a_limit() {
 
 #[tokio::test]
 async fn streaming_bodies_can_be_sent_as_unsigned_payload() {
-    let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = answering_200("PUT").await;
     let s3 = AwsAuth::builder()
         .service("s3")
         .region("eu-west-1")
