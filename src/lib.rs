@@ -49,7 +49,11 @@ mod credentials;
 mod error;
 mod headers;
 mod refresh;
+mod refusal;
+#[cfg(feature = "retry")]
+pub mod retry;
 mod sign;
+mod signing_log;
 mod uri;
 pub mod verify;
 #[cfg(feature = "wiremock")]
@@ -58,6 +62,7 @@ pub mod wiremock;
 pub use auth::AwsAuth;
 pub use builder::AwsAuthBuilder;
 pub use error::{Error, ErrorKind};
+pub use refusal::AwsErrorCode;
 pub use sign::StreamingBody;
 
 /// The README's examples, compiled and run as doctests (one needs the `wiremock` feature).
