@@ -177,8 +177,10 @@ pub(crate) fn sign_request(
             url = %request.url(),
             service = %config.service,
             region = %region,
-            canonical_request = canonical_request.as_deref().unwrap_or("(unavailable: tracing's TRACE level is compiled out)"),
-            string_to_sign = string_to_sign.as_deref().unwrap_or("(unavailable)"),
+            canonical_request = %canonical_request
+                .as_deref()
+                .unwrap_or("(unavailable: tracing's TRACE level is compiled out)"),
+            string_to_sign = %string_to_sign.as_deref().unwrap_or("(unavailable)"),
             "signed request with SigV4"
         );
     }
