@@ -113,8 +113,10 @@ impl Error {
     /// The `reqwest_aws_auth::Error` inside an error returned by a
     /// [`reqwest_middleware::ClientWithMiddleware`], if that is where it came from.
     ///
-    /// It is found behind wrappers that keep the [`source`](StdError::source) chain, such as
-    /// `reqwest-retry`'s `RetryError` (which wraps every error of the middleware after it).
+    /// It is found behind wrappers that keep the [`source`](StdError::source) chain, and
+    /// behind `reqwest-retry`'s `RetryError` (which wraps every error of the middleware after
+    /// it; its `Error` variant hides the source chain, so with `reqwest-retry` enable this
+    /// crate's `retry` feature, which looks inside it).
     pub fn from_middleware(err: &reqwest_middleware::Error) -> Option<&Error> {
         match err {
             reqwest_middleware::Error::Middleware(inner) => Self::find(&**inner),
@@ -132,6 +134,14 @@ impl Error {
             }
             if let Some(middleware) = err.downcast_ref::<reqwest_middleware::Error>() {
                 return Self::from_middleware(middleware);
+            }
+            #[cfg(feature = "retry")]
+            if let Some(
+                reqwest_retry::RetryError::Error(inner)
+                | reqwest_retry::RetryError::WithRetries { err: inner, .. },
+            ) = err.downcast_ref::<reqwest_retry::RetryError>()
+            {
+                return Self::from_middleware(inner);
             }
             next = err.source();
         }
