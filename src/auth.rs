@@ -205,7 +205,10 @@ impl SigV4 {
                 Ok(response)
             }
             Ok(_) => {
-                tracing::debug!(code = code.as_str(), "re-sending the refused request, signed again");
+                tracing::debug!(
+                    code = code.as_str(),
+                    "re-sending the refused request, signed again"
+                );
                 next.run(again, extensions).await
             }
             Err(err) => {

@@ -127,17 +127,30 @@ mod tests {
 
         assert!(!skew.corrects(&code("NotYourOrder"), &ahead, now, rtt, 0));
         assert!(!skew.corrects(&code("ExpiredToken"), &ahead, now, rtt, 0));
-        assert_eq!(skew.apply(now), (now, 0), "nothing learned from other codes");
+        assert_eq!(
+            skew.apply(now),
+            (now, 0),
+            "nothing learned from other codes"
+        );
 
         let mut cached = ahead.clone();
         cached.insert(AGE, "30".parse().unwrap());
         assert!(!skew.corrects(&code("SignatureDoesNotMatch"), &cached, now, rtt, 0));
         let slow = Duration::from_secs(16 * 60);
         assert!(!skew.corrects(&code("SignatureDoesNotMatch"), &ahead, now, slow, 0));
-        assert!(!skew.corrects(&code("SignatureDoesNotMatch"), &http::HeaderMap::new(), now, rtt, 0));
+        assert!(!skew.corrects(
+            &code("SignatureDoesNotMatch"),
+            &http::HeaderMap::new(),
+            now,
+            rtt,
+            0
+        ));
         let garbage = headers(&[("date", "tomorrow".into())]);
         assert!(!skew.corrects(&code("SignatureDoesNotMatch"), &garbage, now, rtt, 0));
-        let close = headers(&[("date", httpdate::fmt_http_date(now + Duration::from_secs(200)))]);
+        let close = headers(&[(
+            "date",
+            httpdate::fmt_http_date(now + Duration::from_secs(200)),
+        )]);
         assert!(!skew.corrects(&code("RequestTimeTooSkewed"), &close, now, rtt, 0));
         assert_eq!(skew.apply(now).1, 0);
 
@@ -148,7 +161,10 @@ mod tests {
             "already signed with that offset: not the clock"
         );
 
-        let behind = headers(&[("date", httpdate::fmt_http_date(now - Duration::from_secs(900)))]);
+        let behind = headers(&[(
+            "date",
+            httpdate::fmt_http_date(now - Duration::from_secs(900)),
+        )]);
         assert!(skew.corrects(&code("InvalidSignatureException"), &behind, now, rtt, 3600));
         assert_eq!(skew.apply(now).1, -900);
 

@@ -32,7 +32,12 @@
 //! sign it ([`StreamingBody`]).
 //!
 //! Put retries before auth (`.with(retry).with(auth)`): every attempt is then signed afresh,
-//! and signing again replaces the earlier signature headers. Failures are [`Error`]s with an
+//! and signing again replaces the earlier signature headers (feature `retry`:
+//! `retry::AwsRetryableStrategy` classifies AWS errors for `reqwest-retry`). The middleware
+//! itself sends a request a second time only when the service refused the first with an AWS
+//! error code that blames the clock (and its `Date` explains it) or dead credentials
+//! ([`AwsErrorCode`]). Credential loads are bounded by
+//! [`credentials_timeout`](AwsAuthBuilder::credentials_timeout). Failures are [`Error`]s with an
 //! [`ErrorKind`], a message naming the cause and the fix, and
 //! [`is_retryable`](Error::is_retryable). To check signatures in your own tests, see
 //! [`verify`] and (feature `wiremock`) `reqwest_aws_auth::wiremock`.
@@ -65,7 +70,8 @@ pub use error::{Error, ErrorKind};
 pub use refusal::AwsErrorCode;
 pub use sign::StreamingBody;
 
-/// The README's examples, compiled and run as doctests (one needs the `wiremock` feature).
-#[cfg(all(doctest, feature = "wiremock"))]
+/// The README's examples, compiled and run as doctests (they need the `wiremock` and `retry`
+/// features).
+#[cfg(all(doctest, feature = "wiremock", feature = "retry"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -152,7 +152,8 @@ impl<T: Clone> Refreshing<T> {
         let _guard = self.refresh.lock().await;
         let at = now();
         if let Some(entry) = self.snapshot()
-            && (entry.fresh_at(at) || (self.loads.load(Ordering::Acquire) != seen && entry.valid_at(at)))
+            && (entry.fresh_at(at)
+                || (self.loads.load(Ordering::Acquire) != seen && entry.valid_at(at)))
         {
             return Ok(entry.value);
         }
@@ -202,8 +203,7 @@ impl<T: Clone> Refreshing<T> {
             return entry.value;
         };
         let entry = self.snapshot().unwrap_or(entry);
-        if entry.fresh_at(at) || entry.retry_after.is_some_and(|r| at < r) || !entry.valid_at(at)
-        {
+        if entry.fresh_at(at) || entry.retry_after.is_some_and(|r| at < r) || !entry.valid_at(at) {
             return entry.value;
         }
         let outcome = self.bounded(load(at)).await;
@@ -248,7 +248,10 @@ impl<T: Clone> Refreshing<T> {
     /// value, loaded meanwhile, is kept). Returns whether it was dropped.
     pub(crate) fn invalidate(&self, is_refused: impl Fn(&T) -> bool) -> bool {
         let mut current = self.write();
-        if current.as_ref().is_some_and(|entry| is_refused(&entry.value)) {
+        if current
+            .as_ref()
+            .is_some_and(|entry| is_refused(&entry.value))
+        {
             *current = None;
             true
         } else {

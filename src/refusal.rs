@@ -14,7 +14,7 @@ use bytes::{Bytes, BytesMut};
 use http::StatusCode;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::BodyExt;
-use reqwest::{ResponseBuilderExt, Response};
+use reqwest::{Response, ResponseBuilderExt};
 
 /// The most of a refusal's body read to find its error code.
 const PEEK_LIMIT: usize = 4096;
@@ -103,7 +103,9 @@ impl AwsErrorCode {
         let code = raw.split(':').next()?.rsplit('#').next()?.trim();
         let valid = !code.is_empty()
             && code.len() <= 128
-            && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_');
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_');
         valid.then(|| Self(code.to_owned()))
     }
 }
@@ -273,10 +275,16 @@ mod tests {
 
         let body = |s: &str| code_in_body(s.as_bytes()).map(|c| c.0);
         assert_eq!(
-            body(r#"{"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"x"}"#).as_deref(),
+            body(
+                r#"{"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"x"}"#
+            )
+            .as_deref(),
             Some("UnrecognizedClientException")
         );
-        assert_eq!(body(r#"{"code":"RequestExpired"}"#).as_deref(), Some("RequestExpired"));
+        assert_eq!(
+            body(r#"{"code":"RequestExpired"}"#).as_deref(),
+            Some("RequestExpired")
+        );
         assert_eq!(
             body("<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>m</Message></Error>").as_deref(),
             Some("SignatureDoesNotMatch")
@@ -293,15 +301,36 @@ mod tests {
     #[test]
     fn each_code_is_blamed_on_what_the_aws_sdks_blame_it_on() {
         let code = |s: &str| AwsErrorCode(s.into());
-        for clock in ["SignatureDoesNotMatch", "RequestTimeTooSkewed", "InvalidSignatureException", "AuthFailure", "AccessDeniedException", "RequestExpired"] {
+        for clock in [
+            "SignatureDoesNotMatch",
+            "RequestTimeTooSkewed",
+            "InvalidSignatureException",
+            "AuthFailure",
+            "AccessDeniedException",
+            "RequestExpired",
+        ] {
             assert!(code(clock).blames_clock(), "{clock}");
             assert!(!code(clock).blames_credentials(), "{clock}");
         }
-        for creds in ["ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId", "TokenRefreshRequired"] {
+        for creds in [
+            "ExpiredToken",
+            "ExpiredTokenException",
+            "InvalidClientTokenId",
+            "UnrecognizedClientException",
+            "InvalidAccessKeyId",
+            "TokenRefreshRequired",
+        ] {
             assert!(code(creds).blames_credentials(), "{creds}");
             assert!(!code(creds).blames_clock(), "{creds}");
         }
-        for transient in ["Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown", "ServiceUnavailable"] {
+        for transient in [
+            "Throttling",
+            "ThrottlingException",
+            "TooManyRequestsException",
+            "RequestLimitExceeded",
+            "SlowDown",
+            "ServiceUnavailable",
+        ] {
             assert!(code(transient).is_transient(), "{transient}");
         }
         assert!(!code("ValidationException").is_transient());

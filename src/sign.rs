@@ -207,7 +207,9 @@ fn normalize_header_values(headers: &mut http::HeaderMap, policy: &HeaderPolicy)
         let bytes = value.as_bytes();
         let needs_work = bytes.first().is_some_and(is_ws)
             || bytes.last().is_some_and(is_ws)
-            || bytes.windows(2).any(|w| is_ws(&w[0]) && (w[0] == b'\t' || is_ws(&w[1])));
+            || bytes
+                .windows(2)
+                .any(|w| is_ws(&w[0]) && (w[0] == b'\t' || is_ws(&w[1])));
         if !needs_work || !policy.is_signed(name) {
             continue;
         }

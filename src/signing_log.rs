@@ -27,7 +27,9 @@ const FIELD: &str = "canonical_request";
 struct Capture;
 
 fn is_canonical_request_event(meta: &Metadata<'_>) -> bool {
-    meta.is_event() && meta.target().starts_with("aws_sigv4") && meta.fields().field(FIELD).is_some()
+    meta.is_event()
+        && meta.target().starts_with("aws_sigv4")
+        && meta.fields().field(FIELD).is_some()
 }
 
 impl Subscriber for Capture {
@@ -82,7 +84,10 @@ pub(crate) struct SignedRequest<'a> {
 
 /// The string-to-sign of `canonical_redacted` (with the session token put back in for the
 /// hash), if it gives `signed.signature`.
-pub(crate) fn string_to_sign(canonical_redacted: &str, signed: &SignedRequest<'_>) -> Option<String> {
+pub(crate) fn string_to_sign(
+    canonical_redacted: &str,
+    signed: &SignedRequest<'_>,
+) -> Option<String> {
     let canonical = match signed.credentials.session_token() {
         Some(token) => canonical_redacted
             .lines()

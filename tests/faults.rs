@@ -11,7 +11,9 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, future};
 use aws_smithy_async::time::TimeSource;
 use http::Extensions;
-use reqwest_aws_auth::bedrock::{BearerToken, ProvideBearerToken, ProviderError, ShortTermKeyProvider};
+use reqwest_aws_auth::bedrock::{
+    BearerToken, ProvideBearerToken, ProviderError, ShortTermKeyProvider,
+};
 use reqwest_aws_auth::{AwsAuth, Error, ErrorKind};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware, Next};
 
@@ -57,7 +59,7 @@ impl ProvideCredentials for Provider {
             let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
             match self.behaviour {
                 Behaviour::Hang => std::future::pending::<()>().await,
-                Behaviour::FailEveryOther if n % 2 == 0 => {
+                Behaviour::FailEveryOther if n.is_multiple_of(2) => {
                     self.failures.fetch_add(1, Ordering::SeqCst);
                     return Err(CredentialsError::provider_error("sts unreachable"));
                 }
@@ -229,12 +231,20 @@ async fn a_hung_provider_fails_every_request_within_the_timeout_and_hangs_none()
         failed += 1;
     }
     assert_eq!(failed, 64);
-    assert_eq!(answer.answered.load(Ordering::SeqCst), 0, "nothing was sent");
+    assert_eq!(
+        answer.answered.load(Ordering::SeqCst),
+        0,
+        "nothing was sent"
+    );
     assert_eq!(provider.calls(), 1, "the waiting requests shared one load");
 
     // After the back-off the next request asks the provider again.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let err = client.get("https://api.example.com/").send().await.unwrap_err();
+    let err = client
+        .get("https://api.example.com/")
+        .send()
+        .await
+        .unwrap_err();
     assert_timeout(Error::from_middleware(&err).unwrap(), "provider");
     assert_eq!(provider.calls(), 2);
 }
@@ -295,10 +305,20 @@ async fn credentials_without_an_expiry_are_fetched_again_after_fifteen_minutes()
         .unwrap();
     let key = |request: &reqwest::Request| {
         let authorization = request.headers()["authorization"].to_str().unwrap();
-        authorization.split("Credential=").nth(1).unwrap().split('/').next().unwrap().to_owned()
+        authorization
+            .split("Credential=")
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned()
     };
     let sign = || async {
-        let mut request = reqwest::Client::new().get("https://api.example.com/").build().unwrap();
+        let mut request = reqwest::Client::new()
+            .get("https://api.example.com/")
+            .build()
+            .unwrap();
         auth.sign(&mut request).await.unwrap();
         key(&request)
     };

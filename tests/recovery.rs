@@ -50,7 +50,9 @@ fn static_auth() -> AwsAuth {
 }
 
 fn client(auth: AwsAuth) -> ClientWithMiddleware {
-    ClientBuilder::new(reqwest::Client::new()).with(auth).build()
+    ClientBuilder::new(reqwest::Client::new())
+        .with(auth)
+        .build()
 }
 
 fn date_of(request: &Request) -> String {
@@ -66,7 +68,10 @@ fn access_key(request: &Request) -> String {
 #[tokio::test]
 async fn an_apps_403_with_a_skewed_date_is_returned_as_it_is() {
     // A hostile or merely unrelated server: a 403 of its own, a Date a day ahead.
-    let big_body = format!(r#"{{"message":"not your order","pad":"{}"}}"#, "x".repeat(10_000));
+    let big_body = format!(
+        r#"{{"message":"not your order","pad":"{}"}}"#,
+        "x".repeat(10_000)
+    );
     let server = server(vec![
         ResponseTemplate::new(403)
             .insert_header("date", tomorrow().as_str())
@@ -83,9 +88,21 @@ async fn an_apps_403_with_a_skewed_date_is_returned_as_it_is() {
         .unwrap();
     assert_eq!(response.status(), 403);
     assert!(response.extensions().get::<AwsErrorCode>().is_none());
-    assert_eq!(response.url().path(), "/orders", "the response keeps its URL");
-    assert_eq!(response.text().await.unwrap(), big_body, "body readable, whole");
-    assert_eq!(server.received_requests().await.unwrap().len(), 1, "sent once");
+    assert_eq!(
+        response.url().path(),
+        "/orders",
+        "the response keeps its URL"
+    );
+    assert_eq!(
+        response.text().await.unwrap(),
+        big_body,
+        "body readable, whole"
+    );
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "sent once"
+    );
 
     // Nothing was learned: the next request is signed with this machine's time.
     client.get(server.uri()).send().await.unwrap();
@@ -103,7 +120,10 @@ async fn a_clock_code_in_an_xml_body_with_an_explaining_date_is_signed_again_onc
     let body = "<?xml version=\"1.0\"?><Error><Code>RequestTimeTooSkewed</Code><Message>m</Message></Error>";
     let server = server(vec![
         ResponseTemplate::new(403)
-            .insert_header("date", httpdate::fmt_http_date(SystemTime::now() + HOUR).as_str())
+            .insert_header(
+                "date",
+                httpdate::fmt_http_date(SystemTime::now() + HOUR).as_str(),
+            )
             .set_body_string(body),
         ResponseTemplate::new(200),
     ])
@@ -129,10 +149,17 @@ async fn a_clock_code_whose_date_explains_nothing_is_returned() {
             .set_body_string(r#"{"__type":"com.amazon.coral.service#SignatureDoesNotMatch"}"#),
     ])
     .await;
-    let response = client(static_auth()).get(server.uri()).send().await.unwrap();
+    let response = client(static_auth())
+        .get(server.uri())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 403);
     assert_eq!(
-        response.extensions().get::<AwsErrorCode>().map(AwsErrorCode::as_str),
+        response
+            .extensions()
+            .get::<AwsErrorCode>()
+            .map(AwsErrorCode::as_str),
         Some("SignatureDoesNotMatch")
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
@@ -149,7 +176,10 @@ async fn clock_and_credential_recovery_together_resend_at_most_once() {
         .unwrap();
     let server = server(vec![
         ResponseTemplate::new(403)
-            .insert_header("date", httpdate::fmt_http_date(SystemTime::now() + HOUR).as_str())
+            .insert_header(
+                "date",
+                httpdate::fmt_http_date(SystemTime::now() + HOUR).as_str(),
+            )
             .insert_header("x-amzn-errortype", "InvalidSignatureException"),
         ResponseTemplate::new(403).insert_header("x-amzn-errortype", "ExpiredTokenException"),
         ResponseTemplate::new(200),
@@ -204,7 +234,10 @@ impl wiremock::Respond for AcceptsOnly {
             .iter()
             .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
             .collect();
-        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let credentials = Credentials::new("AKID2", "secret2", Some("token2".into()), None, "t");
         match Verifier::new(credentials, "us-east-1", "execute-api").verify(&ReceivedRequest {
             method: request.method.as_str(),
@@ -246,11 +279,18 @@ async fn rejected_credentials_are_dropped_and_the_request_sent_again_with_fresh_
         .unwrap();
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     let received = server.received_requests().await.unwrap();
-    assert_eq!(received.iter().map(access_key).collect::<Vec<_>>(), ["AKID1", "AKID2"]);
+    assert_eq!(
+        received.iter().map(access_key).collect::<Vec<_>>(),
+        ["AKID1", "AKID2"]
+    );
     assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
 
     // The cache now holds the new credentials.
-    let response = client.get(format!("{}/items", server.uri())).send().await.unwrap();
+    let response = client
+        .get(format!("{}/items", server.uri()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
     assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
@@ -272,15 +312,32 @@ async fn when_fresh_credentials_are_the_same_the_request_is_not_sent_again() {
     let response = client(auth).get(server.uri()).send().await.unwrap();
     assert_eq!(response.status(), 400);
     assert_eq!(
-        response.extensions().get::<AwsErrorCode>().map(AwsErrorCode::as_str),
+        response
+            .extensions()
+            .get::<AwsErrorCode>()
+            .map(AwsErrorCode::as_str),
         Some("ExpiredToken")
     );
-    assert!(response.text().await.unwrap().contains("<Code>ExpiredToken</Code>"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("<Code>ExpiredToken</Code>")
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
-    assert_eq!(provider.calls.load(Ordering::SeqCst), 2, "asked for fresh ones once");
+    assert_eq!(
+        provider.calls.load(Ordering::SeqCst),
+        2,
+        "asked for fresh ones once"
+    );
 
     // Static credentials: nothing to reload, nothing re-sent.
-    let response = client(static_auth()).get(server.uri()).send().await.unwrap();
+    let response = client(static_auth())
+        .get(server.uri())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
@@ -308,6 +365,10 @@ async fn a_stream_is_not_sent_again_but_the_dead_credentials_are_still_dropped()
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 
     let response = client.get(server.uri()).send().await.unwrap();
-    assert_eq!(response.status(), 200, "the next request loads new credentials");
+    assert_eq!(
+        response.status(),
+        200,
+        "the next request loads new credentials"
+    );
     assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
 }

@@ -102,8 +102,17 @@ fn verify(request: &Request, now: SystemTime) {
         .iter()
         .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
         .collect();
-    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    assert_eq!(headers.iter().filter(|(k, _)| *k == "authorization").count(), 1);
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        headers
+            .iter()
+            .filter(|(k, _)| *k == "authorization")
+            .count(),
+        1
+    );
     Verifier::new(credentials(), "us-east-1", "execute-api")
         .now(now)
         .verify(&ReceivedRequest {

@@ -67,9 +67,10 @@ impl TokenSource {
         match self {
             TokenSource::Static(prepared) => Ok(prepared.clone()),
             TokenSource::Provider(provider, last, limit) => {
-                let token = tokio::time::timeout(limit.timeout, provider::provide(provider.as_ref()))
-                    .await
-                    .map_err(|_| limit.timed_out())??;
+                let token =
+                    tokio::time::timeout(limit.timeout, provider::provide(provider.as_ref()))
+                        .await
+                        .map_err(|_| limit.timed_out())??;
                 let mut last = last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                 if let Some(prepared) = last.as_ref()
                     && prepared.token.expose_secret() == token.expose_secret()
