@@ -8,15 +8,12 @@ use http::Extensions;
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
 
-use tokio::time::Instant;
-
-use crate::body;
+use crate::authorization::Policy;
 use crate::builder::AwsAuthBuilder;
-use crate::clock::ClockSkew;
-use crate::credentials::{self, Resolver};
 use crate::error::Error;
-use crate::refusal;
-use crate::sign::{self, SigningConfig};
+use crate::options::RequestOptions;
+use crate::redirect;
+use crate::sigv4::SigV4;
 
 /// Authenticates `reqwest` requests to AWS: signs them with Signature Version 4, or (for
 /// Amazon Bedrock) attaches an API key as a bearer token.
@@ -51,6 +48,7 @@ pub struct AwsAuth {
 
 pub(crate) struct Inner {
     pub(crate) mode: Mode,
+    pub(crate) policy: Policy,
 }
 
 // Built once and kept behind an `Arc`: the variants' sizes do not matter.
@@ -58,12 +56,6 @@ pub(crate) struct Inner {
 pub(crate) enum Mode {
     SigV4(SigV4),
     Bearer(crate::bedrock::Bearer),
-}
-
-pub(crate) struct SigV4 {
-    pub(crate) config: SigningConfig,
-    pub(crate) resolver: Resolver,
-    pub(crate) skew: ClockSkew,
 }
 
 impl AwsAuth {
@@ -116,7 +108,10 @@ impl AwsAuth {
     }
 
     /// Signs (or authorises) `request` in place, for apps that do not use
-    /// `reqwest-middleware`. Signing again replaces the earlier signature headers.
+    /// `reqwest-middleware`. Signing again replaces the earlier signature headers. The scope
+    /// applies: a request for a host outside it fails with
+    /// [`ErrorKind::OutOfScope`](crate::ErrorKind::OutOfScope), or is left untouched with
+    /// [`OutsideScope::PassThrough`](crate::OutsideScope::PassThrough).
     ///
     /// ```no_run
     /// # async fn demo(auth: reqwest_aws_auth::AwsAuth) -> Result<(), Box<dyn std::error::Error>> {
@@ -129,100 +124,79 @@ impl AwsAuth {
     /// # Ok(()) }
     /// ```
     pub async fn sign(&self, request: &mut Request) -> Result<(), Error> {
+        let options = RequestOptions::default();
+        let policy = &self.inner.policy;
         match &self.inner.mode {
-            Mode::SigV4(sigv4) => sigv4.sign(request).await.map(drop),
-            Mode::Bearer(bearer) => bearer.authorize(request).await,
+            Mode::SigV4(sigv4) => sigv4.sign(request, &options, policy).await.map(drop),
+            Mode::Bearer(bearer) => bearer.authorize(request, &options, policy).await.map(drop),
         }
     }
-}
 
-/// What signing used, for deciding what a refusal means.
-struct Signed {
-    offset: i64,
-    credentials: aws_credential_types::Credentials,
-}
-
-impl SigV4 {
-    /// Signs `request` with the cached credentials and the (clock-corrected) time.
-    async fn sign(&self, request: &mut Request) -> Result<Signed, Error> {
-        sign::check_url(request.url())?;
-        body::prepare(request, self.config.streaming).await?;
-        let resolved = self.resolver.resolve().await?;
-        crate::bedrock::check_endpoint_region(
-            request.url(),
-            &resolved.region,
-            crate::bedrock::RegionOrigin::Signing,
-        )?;
-        let credentials = resolved.cache.get().await?;
-        let (time, offset) = self.skew.apply(self.resolver.time().now());
-        sign::sign_request(request, &credentials, &resolved.region, time, &self.config)?;
-        Ok(Signed {
-            offset,
-            credentials,
-        })
+    /// A client with this middleware, built from `http` with reqwest's own redirect
+    /// following turned off, so that the middleware follows redirects instead: each hop is
+    /// signed afresh when its host is in scope, and carries no credential otherwise (see
+    /// [`max_redirects`](AwsAuthBuilder::max_redirects)).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use reqwest_aws_auth::{AwsAuth, OutsideScope};
+    ///
+    /// // One client for an AWS API and a webhook: only the AWS host gets credentials.
+    /// let client = AwsAuth::builder()
+    ///     .service("execute-api")
+    ///     .region("eu-west-1")
+    ///     .outside_scope(OutsideScope::PassThrough)
+    ///     .build()?
+    ///     .client(reqwest::Client::builder())?;
+    /// client.get("https://abc123.execute-api.eu-west-1.amazonaws.com/prod/items").send().await?;
+    /// client.post("https://hooks.example.com/notify").body("done").send().await?; // unsigned
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// For a stack with more middleware (retries go before auth), build the client yourself
+    /// with `reqwest::redirect::Policy::none()`.
+    pub fn client(
+        self,
+        http: reqwest::ClientBuilder,
+    ) -> Result<reqwest_middleware::ClientWithMiddleware, Error> {
+        let client = http
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|err| {
+                Error::invalid_config(format!("the reqwest client could not be built: {err}"))
+                    .with_source(err)
+            })?;
+        Ok(reqwest_middleware::ClientBuilder::new(client)
+            .with(self)
+            .build())
     }
+}
 
-    /// Signs and sends `request`. When the service refuses it because of the signing time
-    /// (and its `Date` explains that) or because the credentials are dead, signs a copy again
-    /// (with the server's time, or with freshly loaded credentials) and sends it once more;
-    /// at most one request is re-sent, and only one whose body can be cloned.
+impl Inner {
+    /// Authenticates and sends one request (no redirects); returns the response, a copy of
+    /// the request as sent when it can be cloned, and whether credentials were attached.
     async fn send(
         &self,
         mut request: Request,
+        options: &RequestOptions,
         extensions: &mut Extensions,
         next: Next<'_>,
-    ) -> reqwest_middleware::Result<Response> {
-        let signed = self
-            .sign(&mut request)
-            .await
-            .map_err(reqwest_middleware::Error::middleware)?;
-        let again = request.try_clone();
-        let started = Instant::now();
-        let response = next.clone().run(request, extensions).await?;
-        let (response, code) = refusal::read_code(response).await;
-        let Some(code) = code else {
-            return Ok(response);
-        };
-        let retry = if code.blames_credentials() {
-            self.drop_credentials(&signed.credentials)
-        } else {
-            self.skew.corrects(
-                &code,
-                response.headers(),
-                self.resolver.time().now(),
-                started.elapsed(),
-                signed.offset,
-            )
-        };
-        let Some(mut again) = again.filter(|_| retry) else {
-            return Ok(response);
-        };
-        match self.sign(&mut again).await {
-            Ok(resigned)
-                if code.blames_credentials()
-                    && credentials::same(&resigned.credentials, &signed.credentials) =>
-            {
-                Ok(response)
+    ) -> reqwest_middleware::Result<(Response, Option<Request>, bool)> {
+        match &self.mode {
+            Mode::SigV4(sigv4) => {
+                sigv4
+                    .send(request, options, &self.policy, extensions, next)
+                    .await
             }
-            Ok(_) => {
-                tracing::debug!(
-                    code = code.as_str(),
-                    "re-sending the refused request, signed again"
-                );
-                next.run(again, extensions).await
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, code = code.as_str(), "could not sign the refused request again; returning the refusal");
-                Ok(response)
+            Mode::Bearer(bearer) => {
+                let authorized = bearer
+                    .authorize(&mut request, options, &self.policy)
+                    .await
+                    .map_err(reqwest_middleware::Error::middleware)?;
+                let copy = request.try_clone();
+                Ok((next.run(request, extensions).await?, copy, authorized))
             }
         }
-    }
-
-    /// Drops credentials a service refused from the cache; `true` when new ones may differ.
-    fn drop_credentials(&self, refused: &aws_credential_types::Credentials) -> bool {
-        self.resolver
-            .resolved()
-            .is_some_and(|resolved| resolved.cache.invalidate(refused))
     }
 }
 
@@ -234,13 +208,30 @@ impl Middleware for AwsAuth {
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
-        if let Mode::SigV4(sigv4) = &self.inner.mode {
-            return sigv4.send(request, extensions, next).await;
+        let options = extensions
+            .get::<RequestOptions>()
+            .cloned()
+            .unwrap_or_default();
+        if options.skip_auth {
+            return next.run(request, extensions).await;
         }
-        self.sign(&mut request)
-            .await
-            .map_err(reqwest_middleware::Error::middleware)?;
-        next.run(request, extensions).await
+        let mut hops = 0;
+        loop {
+            let (response, sent, signed) = self
+                .inner
+                .send(request, &options, extensions, next.clone())
+                .await?;
+            if hops >= self.inner.policy.max_redirects {
+                return Ok(response);
+            }
+            match sent.and_then(|sent| redirect::next_request(sent, &response, signed)) {
+                Some(following) => {
+                    request = following;
+                    hops += 1;
+                }
+                None => return Ok(response),
+            }
+        }
     }
 }
 

@@ -10,13 +10,16 @@ use aws_smithy_async::time::{SharedTimeSource, TimeSource};
 use aws_types::SdkConfig;
 use http::HeaderName;
 
-use crate::auth::{AwsAuth, Inner, Mode, SigV4};
+use crate::auth::{AwsAuth, Inner, Mode};
+use crate::authorization::Policy;
 use crate::bedrock::{BearerToken, ProvideBearerToken, SharedBearerTokenProvider};
 use crate::clock::ClockSkew;
 use crate::credentials::{CacheSettings, ChosenSources, CredentialSource, Resolver};
 use crate::error::Error;
 use crate::headers::HeaderPolicy;
+use crate::scope::{Base, OutsideScope, Scope};
 use crate::sign::{SigningConfig, StreamingBody};
+use crate::sigv4::SigV4;
 
 /// Configures and builds an [`AwsAuth`]. Start with [`AwsAuth::builder`].
 ///
@@ -82,7 +85,16 @@ pub struct AwsAuthBuilder {
     pub(crate) bearer_token_from_env: Option<bool>,
     pub(crate) allow_bearer_over_http: bool,
     pub(crate) region_from_bearer_token: bool,
+    pub(crate) allowed_hosts: Vec<String>,
+    pub(crate) allowed_url_prefixes: Vec<String>,
+    pub(crate) default_scope: Option<bool>,
+    pub(crate) outside_scope: OutsideScope,
+    pub(crate) replace_authorization: bool,
+    pub(crate) max_redirects: Option<usize>,
 }
+
+/// How many redirects the middleware follows by default.
+const DEFAULT_MAX_REDIRECTS: usize = 10;
 
 impl fmt::Debug for AwsAuthBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -102,6 +114,9 @@ impl fmt::Debug for AwsAuthBuilder {
                 &self.bearer_token.as_ref().map(|_| "** redacted **"),
             )
             .field("bearer_token_provider", &self.bearer_token_provider)
+            .field("allowed_hosts", &self.allowed_hosts)
+            .field("allowed_url_prefixes", &self.allowed_url_prefixes)
+            .field("outside_scope", &self.outside_scope)
             .finish_non_exhaustive()
     }
 }
@@ -284,15 +299,94 @@ impl AwsAuthBuilder {
         self
     }
 
+    /// Also allow credentials to go to `host`: an exact host (`api.example.com`), a host and
+    /// port (`gateway.internal:8443`; without a port any port matches), or a `*.` suffix
+    /// wildcard (`*.execute-api.eu-west-1.amazonaws.com`, which does not match the bare
+    /// suffix). Repeatable; adds to the default scope.
+    ///
+    /// The default scope is AWS's own domains (`*.amazonaws.com`, `*.amazonaws.com.cn`,
+    /// `*.api.aws`, `*.on.aws`: regional endpoints, Lambda function URLs, VPC endpoints, API
+    /// Gateway's default hosts) and loopback; for the Bedrock presets, the Bedrock hosts of
+    /// the configured region (`bedrock-mantle.{region}.api.aws`,
+    /// `bedrock-runtime[-fips].{region}.amazonaws.com[.cn]`) and loopback, so a Bedrock API
+    /// key never goes anywhere else. A custom domain (API Gateway or OpenSearch behind your
+    /// own name) needs `allow_host`. To allow *only* the hosts you name, add
+    /// [`default_scope(false)`](Self::default_scope).
+    ///
+    /// Hosts are compared after parsing the URL: lower-cased, IDNA-encoded (`bücher.example`
+    /// is `xn--bcher-kva.example`), trailing dot removed. What happens to other hosts:
+    /// [`outside_scope`](Self::outside_scope).
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed_hosts.push(host.into());
+        self
+    }
+
+    /// Also allow credentials to go to URLs that start with `prefix`: the same scheme, host
+    /// and port, and a path under the prefix's path (`https://gw.example.com/aws` allows
+    /// `/aws` and `/aws/...`, not `/awsx`). Repeatable; adds to the default scope.
+    pub fn allow_url_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.allowed_url_prefixes.push(prefix.into());
+        self
+    }
+
+    /// Whether the default scope (see [`allow_host`](Self::allow_host)) is part of the scope
+    /// (default `true`). With `false`, only the hosts and prefixes you allow are signed for:
+    ///
+    /// ```
+    /// let auth = reqwest_aws_auth::AwsAuth::builder()
+    ///     .service("execute-api")
+    ///     .region("eu-west-1")
+    ///     .default_scope(false)
+    ///     .allow_host("abc123.execute-api.eu-west-1.amazonaws.com")
+    ///     .build()?;
+    /// # Ok::<(), reqwest_aws_auth::Error>(())
+    /// ```
+    pub fn default_scope(mut self, include: bool) -> Self {
+        self.default_scope = Some(include);
+        self
+    }
+
+    /// What to do with a request for a host outside the scope: refuse it before sending with
+    /// [`ErrorKind::OutOfScope`](crate::ErrorKind) (the default), or send it on unsigned and
+    /// untouched ([`OutsideScope::PassThrough`](crate::OutsideScope)), for a client shared
+    /// between AWS and other hosts (webhooks, presigned URLs, OAuth endpoints).
+    pub fn outside_scope(mut self, outside: OutsideScope) -> Self {
+        self.outside_scope = outside;
+        self
+    }
+
+    /// Whether to overwrite an `Authorization` header that the app set on a request (default
+    /// `false`: such a request fails with
+    /// [`ErrorKind::AuthorizationPresent`](crate::ErrorKind), because silently replacing an
+    /// app's own credentials hides a bug). Headers this crate wrote on an earlier attempt are
+    /// always replaced.
+    pub fn replace_authorization(mut self, replace: bool) -> Self {
+        self.replace_authorization = replace;
+        self
+    }
+
+    /// How many redirects the middleware follows for one request (default 10; `0` returns
+    /// every redirect to the app). Each hop is signed afresh when its host is in scope, and
+    /// sent without any credential (or refused, per [`outside_scope`](Self::outside_scope))
+    /// when it is not. This needs a reqwest client that does not follow redirects itself:
+    /// build it with [`AwsAuth::client`](crate::AwsAuth::client), or with
+    /// `reqwest::redirect::Policy::none()`.
+    pub fn max_redirects(mut self, hops: usize) -> Self {
+        self.max_redirects = Some(hops);
+        self
+    }
+
     /// Validates the settings and builds the middleware. No I/O happens here.
     ///
     /// Fails with [`ErrorKind::InvalidConfig`](crate::ErrorKind) for a missing or malformed
     /// signing name or region, a malformed header name, or two credential sources at once.
     pub fn build(self) -> Result<AwsAuth, Error> {
+        let policy = self.policy()?;
         if let Some(bearer) = crate::bedrock::bearer_mode(&self)? {
             return Ok(AwsAuth {
                 inner: Arc::new(Inner {
                     mode: Mode::Bearer(bearer),
+                    policy,
                 }),
             });
         }
@@ -319,6 +413,7 @@ impl AwsAuthBuilder {
         );
         Ok(AwsAuth {
             inner: Arc::new(Inner {
+                policy,
                 mode: Mode::SigV4(SigV4 {
                     config,
                     resolver,
@@ -328,6 +423,24 @@ impl AwsAuthBuilder {
                     ),
                 }),
             }),
+        })
+    }
+
+    fn policy(&self) -> Result<Policy, Error> {
+        let base = match (self.default_scope, self.bedrock_preset) {
+            (Some(false), _) => Base::None,
+            (_, true) => Base::Bedrock,
+            (_, false) => Base::Aws,
+        };
+        Ok(Policy {
+            scope: Scope::new(
+                base,
+                &self.allowed_hosts,
+                &self.allowed_url_prefixes,
+                self.outside_scope,
+            )?,
+            replace_authorization: self.replace_authorization,
+            max_redirects: self.max_redirects.unwrap_or(DEFAULT_MAX_REDIRECTS),
         })
     }
 
@@ -364,7 +477,7 @@ impl AwsAuthBuilder {
     }
 }
 
-fn validate_service(service: Option<&str>) -> Result<String, Error> {
+pub(crate) fn validate_service(service: Option<&str>) -> Result<String, Error> {
     let Some(service) = service else {
         return Err(Error::invalid_config(
             "no signing name: call `.service(\"...\")` with the service's SigV4 signing name, \

@@ -44,6 +44,13 @@ pub enum ErrorKind {
     InvalidToken,
     /// A bearer token would be sent in clear text over `http://` to a host that is not loopback.
     InsecureTransport,
+    /// The request's host is outside the scope the credentials may go to
+    /// ([`AwsAuthBuilder::allow_host`](crate::AwsAuthBuilder::allow_host)); nothing was sent.
+    OutOfScope,
+    /// The request already carries an `Authorization` header the app set; nothing was sent.
+    /// Remove it, skip auth for the request, or allow replacing it
+    /// ([`AwsAuthBuilder::replace_authorization`](crate::AwsAuthBuilder::replace_authorization)).
+    AuthorizationPresent,
     /// The request goes to an endpoint of another region than the one it is signed or keyed for.
     RegionMismatch,
 }

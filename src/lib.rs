@@ -46,6 +46,7 @@
 
 mod amz_date;
 mod auth;
+mod authorization;
 pub mod bedrock;
 mod body;
 mod builder;
@@ -53,12 +54,16 @@ mod clock;
 mod credentials;
 mod error;
 mod headers;
+mod options;
+mod redirect;
 mod refresh;
 mod refusal;
 #[cfg(feature = "retry")]
 pub mod retry;
+mod scope;
 mod sign;
 mod signing_log;
+mod sigv4;
 mod uri;
 pub mod verify;
 #[cfg(feature = "wiremock")]
@@ -67,7 +72,9 @@ pub mod wiremock;
 pub use auth::AwsAuth;
 pub use builder::AwsAuthBuilder;
 pub use error::{Error, ErrorKind};
+pub use options::RequestOptions;
 pub use refusal::AwsErrorCode;
+pub use scope::OutsideScope;
 pub use sign::StreamingBody;
 
 /// The README's examples, compiled and run as doctests (they need the `wiremock` and `retry`

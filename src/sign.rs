@@ -23,7 +23,7 @@ pub(crate) const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
 pub(crate) const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
 
 /// Headers this crate writes; an earlier signature's copies are removed before signing again.
-const SIGNATURE_HEADERS: [&str; 4] = [
+pub(crate) const SIGNATURE_HEADERS: [&str; 4] = [
     "authorization",
     X_AMZ_DATE,
     X_AMZ_SECURITY_TOKEN,
@@ -63,6 +63,8 @@ pub(crate) struct SigningConfig {
     pub(crate) headers: HeaderPolicy,
     pub(crate) streaming: StreamingBody,
     pub(crate) s3: bool,
+    /// As the builder asked (S3 sends the header whatever this says).
+    pub(crate) content_sha256: bool,
 }
 
 impl SigningConfig {
@@ -92,6 +94,7 @@ impl SigningConfig {
             headers,
             streaming,
             s3,
+            content_sha256,
         }
     }
 }

@@ -121,7 +121,7 @@ fn futures_util_stream()
 async fn bearer_only_setup_needs_no_signing_name() {
     let request = sign(
         AwsAuth::builder().bearer_token(KEY),
-        "https://example.com/x",
+        "https://abc.execute-api.us-east-1.amazonaws.com/x",
     )
     .await
     .unwrap();
@@ -245,7 +245,7 @@ async fn provider_is_asked_before_every_request_and_its_errors_are_typed() {
 
     let err = sign(
         AwsAuth::builder().bearer_token_provider(Failing),
-        "https://example.com/",
+        "https://abc.execute-api.us-east-1.amazonaws.com/",
     )
     .await
     .unwrap_err();
@@ -255,7 +255,7 @@ async fn provider_is_asked_before_every_request_and_its_errors_are_typed() {
 
     let err = sign(
         AwsAuth::builder().bearer_token_provider(Expired),
-        "https://example.com/",
+        "https://abc.execute-api.us-east-1.amazonaws.com/",
     )
     .await
     .unwrap_err();
@@ -281,20 +281,24 @@ async fn provider_is_asked_before_every_request_and_its_errors_are_typed() {
 #[tokio::test]
 async fn plain_http_is_refused_except_to_loopback_or_when_allowed() {
     let refused = [
-        "http://example.com/v1/responses",
+        "http://abc.execute-api.us-east-1.amazonaws.com/v1/responses",
         "http://10.0.0.1:8080/",
         "http://bedrock-mantle.us-west-2.api.aws/v1",
     ];
     for url in refused {
-        let err = sign(AwsAuth::builder().bearer_token(KEY), url)
-            .await
-            .unwrap_err();
+        let err = sign(
+            AwsAuth::builder().bearer_token(KEY).allow_host("10.0.0.1"),
+            url,
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InsecureTransport, "{url}");
         assert!(err.to_string().contains("allow_bearer_over_http"), "{err}");
         assert_no_secret(&format!("{err} {err:?}"), KEY);
         sign(
             AwsAuth::builder()
                 .bearer_token(KEY)
+                .allow_host("10.0.0.1")
                 .allow_bearer_over_http(true),
             url,
         )
@@ -306,7 +310,7 @@ async fn plain_http_is_refused_except_to_loopback_or_when_allowed() {
         "http://127.0.0.1:1/",
         "http://127.8.9.10/",
         "http://[::1]:9000/",
-        "https://example.com/",
+        "https://abc.execute-api.us-east-1.amazonaws.com/",
     ] {
         let request = sign(AwsAuth::builder().bearer_token(KEY), url)
             .await
@@ -319,7 +323,7 @@ async fn plain_http_is_refused_except_to_loopback_or_when_allowed() {
             .service("es")
             .region("eu-west-1")
             .credentials(creds()),
-        "http://example.com/",
+        "http://abc.execute-api.us-east-1.amazonaws.com/",
     )
     .await
     .unwrap();
@@ -392,7 +396,8 @@ async fn requests_to_another_regions_bedrock_endpoint_fail_naming_both_regions()
         (
             AwsAuth::bedrock_mantle()
                 .region("us-west-2")
-                .credentials(creds()),
+                .credentials(creds())
+                .allow_host("proxy.internal.example"),
             "https://proxy.internal.example/v1/responses".to_owned(),
         ),
         (
@@ -437,7 +442,7 @@ async fn region_can_come_from_a_short_term_key_when_opted_in() {
         AwsAuth::builder()
             .bearer_token(KEY)
             .region_from_bearer_token(true),
-        "https://example.com/",
+        "https://abc.execute-api.us-east-1.amazonaws.com/",
     )
     .await
     .unwrap_err();
@@ -537,7 +542,7 @@ async fn presets_sign_with_their_signing_names() {
     ] {
         let request = sign(
             builder.region("us-west-2").credentials(creds()),
-            "https://example.com/v1/responses",
+            "https://bedrock-mantle.us-west-2.api.aws/v1/responses",
         )
         .await
         .unwrap();
@@ -590,7 +595,11 @@ async fn the_middleware_sends_the_bearer_header_to_the_server() {
         .unwrap();
     assert_eq!(response.status(), 200);
 
-    let err = client.get("http://example.com/").send().await.unwrap_err();
+    let err = client
+        .get("http://abc.execute-api.us-east-1.amazonaws.com/")
+        .send()
+        .await
+        .unwrap_err();
     let auth_err = Error::from_middleware(&err).expect("our error");
     assert_eq!(auth_err.kind(), ErrorKind::InsecureTransport);
 }

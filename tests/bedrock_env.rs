@@ -191,7 +191,7 @@ async fn is_bearer(builder: AwsAuthBuilder, token: &str) {
 async fn signed_region(builder: AwsAuthBuilder) -> Result<String, Error> {
     let header = authorization(
         &builder.credentials(explicit_creds()).build()?,
-        "https://example.com/",
+        "http://127.0.0.1:1/",
     )
     .await?;
     Ok(header.split('/').nth(2).unwrap().to_owned())

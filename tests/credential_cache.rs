@@ -124,7 +124,7 @@ fn auth_with(provider: CountingProvider, clock: Clock) -> AwsAuth {
 
 async fn sign_once(auth: &AwsAuth) -> Result<String, reqwest_aws_auth::Error> {
     let mut request = reqwest::Client::new()
-        .get("https://api.example.com/")
+        .get("https://abc.execute-api.us-east-1.amazonaws.com/")
         .build()
         .unwrap();
     auth.sign(&mut request).await?;
@@ -161,7 +161,9 @@ async fn ten_thousand_requests_at_256_in_flight_call_the_provider_once() {
         let client = client.clone();
         tasks.spawn(async move {
             let response = client
-                .post(format!("https://api.example.com/items/{i}"))
+                .post(format!(
+                    "https://abc.execute-api.us-east-1.amazonaws.com/items/{i}"
+                ))
                 .body(format!("{{\"n\":{i}}}"))
                 .send()
                 .await

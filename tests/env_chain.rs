@@ -172,7 +172,7 @@ impl aws_smithy_async::time::TimeSource for ManualClock {
 
 async fn authorization(auth: &AwsAuth) -> Result<String, reqwest_aws_auth::Error> {
     let mut request = reqwest::Client::new()
-        .get("https://api.example.com/")
+        .get("https://abc.execute-api.us-east-1.amazonaws.com/")
         .build()
         .unwrap();
     auth.sign(&mut request).await?;

@@ -139,7 +139,9 @@ async fn load(client: &ClientWithMiddleware, tasks: usize, run: Duration) -> (us
             let (mut sent, mut failed) = (0, 0);
             while tokio::time::Instant::now() < deadline {
                 let response = client
-                    .post(format!("https://api.example.com/items/{t}"))
+                    .post(format!(
+                        "https://abc.execute-api.us-east-1.amazonaws.com/items/{t}"
+                    ))
                     .body("{}")
                     .send()
                     .await;
@@ -215,7 +217,11 @@ async fn a_hung_provider_fails_every_request_within_the_timeout_and_hangs_none()
             // A hang detector, not a timing assertion: the timeout plus a wide margin.
             tokio::time::timeout(
                 Duration::from_secs(10),
-                client.get(format!("https://api.example.com/{i}")).send(),
+                client
+                    .get(format!(
+                        "https://abc.execute-api.us-east-1.amazonaws.com/{i}"
+                    ))
+                    .send(),
             )
             .await
         });
@@ -241,7 +247,7 @@ async fn a_hung_provider_fails_every_request_within_the_timeout_and_hangs_none()
     // After the back-off the next request asks the provider again.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let err = client
-        .get("https://api.example.com/")
+        .get("https://abc.execute-api.us-east-1.amazonaws.com/")
         .send()
         .await
         .unwrap_err();
@@ -316,7 +322,7 @@ async fn credentials_without_an_expiry_are_fetched_again_after_fifteen_minutes()
     };
     let sign = || async {
         let mut request = reqwest::Client::new()
-            .get("https://api.example.com/")
+            .get("https://abc.execute-api.us-east-1.amazonaws.com/")
             .build()
             .unwrap();
         auth.sign(&mut request).await.unwrap();

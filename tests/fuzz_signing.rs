@@ -52,6 +52,7 @@ async fn random_requests_sign_to_what_the_verifier_accepts_or_fail_typed() {
             .region("eu-west-1")
             .credentials(credentials.clone())
             .time_source(StaticTimeSource::new(time))
+            .allow_host("host.example.com")
             .build()
             .unwrap();
         let verifier = Verifier::new(credentials.clone(), "eu-west-1", service).now(time);

@@ -110,7 +110,7 @@ async fn signed_request_carries_the_sigv4_headers() {
 #[tokio::test]
 async fn content_sha256_header_can_be_turned_off_except_for_s3() {
     let mut request = reqwest::Client::new()
-        .get("https://api.example.com/")
+        .get("https://abc.execute-api.us-east-1.amazonaws.com/")
         .build()
         .unwrap();
     let off = AwsAuth::builder()
@@ -246,7 +246,7 @@ async fn retries_are_signed_afresh() {
 async fn secrets_are_marked_sensitive_and_redacted() {
     let auth = auth("execute-api");
     let mut request = reqwest::Client::new()
-        .get("https://api.example.com/items")
+        .get("https://abc.execute-api.us-east-1.amazonaws.com/items")
         .build()
         .unwrap();
     auth.sign(&mut request).await.unwrap();
@@ -369,7 +369,7 @@ async fn bad_input_is_a_typed_error_not_a_panic() {
     assert!(err.to_string().contains("http"), "{err}");
 
     let mut bad_header = client
-        .get("https://api.example.com/")
+        .get("https://abc.execute-api.us-east-1.amazonaws.com/")
         .header(
             "x-name",
             reqwest::header::HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap(),
@@ -382,7 +382,7 @@ async fn bad_input_is_a_typed_error_not_a_panic() {
     assert!(!bad_header.headers().contains_key("authorization"));
 
     let mut non_utf8_query = client
-        .get("https://api.example.com/?k=%FF")
+        .get("https://abc.execute-api.us-east-1.amazonaws.com/?k=%FF")
         .build()
         .unwrap();
     let err = auth.sign(&mut non_utf8_query).await.unwrap_err();
@@ -390,7 +390,7 @@ async fn bad_input_is_a_typed_error_not_a_panic() {
 
     // A header excluded from signing may hold any bytes.
     let mut unsigned_odd = client
-        .get("https://api.example.com/")
+        .get("https://abc.execute-api.us-east-1.amazonaws.com/")
         .header(
             "user-agent",
             reqwest::header::HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap(),
@@ -441,7 +441,7 @@ async fn unsigned_header_leaves_a_header_out_of_the_signature() {
         .build()
         .unwrap();
     let mut request = reqwest::Client::new()
-        .get("https://api.example.com/")
+        .get("https://abc.execute-api.us-east-1.amazonaws.com/")
         .header("x-request-id", "abc")
         .header("x-forwarded-for", "10.0.0.1")
         .header("x-kept", "yes")
@@ -465,7 +465,7 @@ fn auth_is_clone_send_sync_and_its_future_is_send() {
     let auth = auth("execute-api");
     assert_send_sync(&auth);
     let mut request = reqwest::Client::new()
-        .get("https://api.example.com/")
+        .get("https://abc.execute-api.us-east-1.amazonaws.com/")
         .build()
         .unwrap();
     assert_send(auth.sign(&mut request));
@@ -482,7 +482,17 @@ fn futures_stream(
 #[tokio::test]
 async fn signed_host_is_the_host_header_on_the_wire() {
     use reqwest_aws_auth::verify::{ReceivedRequest, Verifier};
-    let auth = auth("execute-api");
+    let auth = AwsAuth::builder()
+        .service("execute-api")
+        .region("eu-west-1")
+        .credentials(session_credentials())
+        .time_source(StaticTimeSource::new(t0()))
+        .allow_host("api.example.com")
+        .allow_host("[2001:db8::1]")
+        // reqwest turns `user:pass@` into `Authorization: Basic`, which signing replaces.
+        .replace_authorization(true)
+        .build()
+        .unwrap();
     for (url, wire_host) in [
         ("https://API.Example.com:443/a", "api.example.com"),
         ("http://api.example.com:80/a", "api.example.com"),

@@ -207,7 +207,7 @@ async fn the_crates_error_is_found_behind_retry_error() {
         .unwrap();
     // A query the signer refuses (bytes that are not UTF-8): fatal, so no retries.
     let err = retrying(auth)
-        .get("https://api.example.com/?k=%FF")
+        .get("https://abc.execute-api.us-east-1.amazonaws.com/?k=%FF")
         .send()
         .await
         .unwrap_err();
@@ -242,7 +242,7 @@ async fn after_the_last_retry_the_timeout_is_still_the_crates_error() {
         .build()
         .unwrap();
     let err = retrying(auth)
-        .get("https://api.example.com/")
+        .get("https://abc.execute-api.us-east-1.amazonaws.com/")
         .send()
         .await
         .unwrap_err();

@@ -11,6 +11,7 @@ use reqwest::Request;
 use tokio::sync::OnceCell;
 use url::Host;
 
+use crate::authorization::{self, Policy};
 use crate::bedrock::endpoints::{RegionOrigin, check_endpoint_region};
 use crate::bedrock::provider::{self, SharedBearerTokenProvider};
 use crate::bedrock::token::{SHORT_TERM_KEY_PREFIX, ShortTermKeyInfo, parse_short_term_key};
@@ -18,7 +19,9 @@ use crate::bedrock::{BEARER_TOKEN_ENV, BearerToken};
 use crate::builder::{AwsAuthBuilder, validate_region};
 use crate::credentials::resolve_region;
 use crate::error::{Error, ErrorKind};
+use crate::options::RequestOptions;
 use crate::refresh::LoadLimit;
+use crate::scope::OutsideScope;
 use crate::sign::{self, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
 
 /// Where the token comes from.
@@ -123,22 +126,42 @@ impl Bearer {
         }
     }
 
-    /// Replaces any earlier `authorization` and SigV4 headers with `Authorization: Bearer …`,
-    /// after checking the transport, the token's expiry and the endpoint's region.
-    pub(crate) async fn authorize(&self, request: &mut Request) -> Result<(), Error> {
+    /// Replaces any earlier SigV4 headers with `Authorization: Bearer …`, after checking the
+    /// scope, the transport, the token's expiry and the endpoint's region. Returns `false`
+    /// (and leaves the request untouched) for a host outside the scope that is to pass through.
+    pub(crate) async fn authorize(
+        &self,
+        request: &mut Request,
+        options: &RequestOptions,
+        policy: &Policy,
+    ) -> Result<bool, Error> {
         sign::check_url(request.url())?;
-        check_transport(request.url(), self.allow_http)?;
         let prepared = self.source.prepared().await?;
+        let region = match &options.region {
+            Some(region) => {
+                validate_region(region)?;
+                Some(region.as_str())
+            }
+            None => self.region(&prepared.token).await?,
+        };
+        if !policy.scope.allows(request.url()) {
+            return match policy.scope.outside {
+                OutsideScope::PassThrough => Ok(false),
+                OutsideScope::Refuse => Err(policy.scope.refusal(request.url())),
+            };
+        }
+        check_transport(request.url(), self.allow_http)?;
         let now = self.time.now();
         if let Some(at) = prepared.expires_at.filter(|at| *at <= now) {
             return Err(expired(now, at));
         }
-        if let Some(region) = self.region(&prepared.token).await? {
+        if let Some(region) = region {
             check_endpoint_region(request.url(), region, RegionOrigin::Configured)?;
         }
         if let Some(key_region) = &prepared.key_region {
             check_endpoint_region(request.url(), key_region, RegionOrigin::Token)?;
         }
+        authorization::check_existing(request.headers(), policy, Some(prepared.header.as_bytes()))?;
 
         let headers = request.headers_mut();
         for name in [X_AMZ_DATE, X_AMZ_SECURITY_TOKEN, X_AMZ_CONTENT_SHA256] {
@@ -150,7 +173,7 @@ impl Bearer {
             url = %request.url(),
             "authorised request with a bearer token"
         );
-        Ok(())
+        Ok(true)
     }
 
     /// The region the setup is keyed for, found once (see [`RegionRule`]).

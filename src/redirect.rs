@@ -1,0 +1,76 @@
+//! Following redirects in the middleware, so that each hop is signed afresh for its own URL
+//! when it is in scope, and carries no credential when it is not. reqwest's own redirect
+//! following happens after the middleware ran: it never re-signs, and it forwards
+//! `x-amz-security-token` to another host. [`AwsAuth::client`](crate::AwsAuth::client) turns
+//! it off.
+
+use http::header::{
+    AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, LOCATION,
+    PROXY_AUTHORIZATION, TRANSFER_ENCODING, WWW_AUTHENTICATE,
+};
+use http::{Method, StatusCode};
+use reqwest::{Request, Response};
+
+use crate::sign::SIGNATURE_HEADERS;
+
+/// The request to send for a redirect `response` to `previous` (a copy of the request sent),
+/// or `None` when `response` is not a redirect that can be followed.
+///
+/// 303 (and 301/302 after a POST) becomes a GET without a body; 307 and 308 keep method and
+/// body. The crate's own signature headers (`signed`) are removed, to be written afresh;
+/// on a redirect to another origin, `authorization`, `cookie`, `proxy-authorization` and
+/// `www-authenticate` are removed too, as browsers and reqwest do.
+pub(crate) fn next_request(
+    mut previous: Request,
+    response: &Response,
+    signed: bool,
+) -> Option<Request> {
+    let status = response.status();
+    if !matches!(
+        status,
+        StatusCode::MOVED_PERMANENTLY
+            | StatusCode::FOUND
+            | StatusCode::SEE_OTHER
+            | StatusCode::TEMPORARY_REDIRECT
+            | StatusCode::PERMANENT_REDIRECT
+    ) {
+        return None;
+    }
+    let location = response.headers().get(LOCATION)?.to_str().ok()?;
+    let target = previous.url().join(location).ok()?;
+    if !matches!(target.scheme(), "http" | "https") {
+        return None;
+    }
+    let same_origin = target.origin() == previous.url().origin();
+    let to_get = status == StatusCode::SEE_OTHER && previous.method() != Method::HEAD
+        || matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND)
+            && previous.method() == Method::POST;
+
+    let headers = previous.headers_mut();
+    headers.remove(HOST);
+    if signed {
+        for name in SIGNATURE_HEADERS {
+            headers.remove(name);
+        }
+    }
+    if !same_origin {
+        for name in [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, WWW_AUTHENTICATE] {
+            headers.remove(name);
+        }
+    }
+    if to_get {
+        for name in [
+            CONTENT_TYPE,
+            CONTENT_LENGTH,
+            CONTENT_ENCODING,
+            TRANSFER_ENCODING,
+        ] {
+            headers.remove(name);
+        }
+        *previous.method_mut() = Method::GET;
+        *previous.body_mut() = None;
+    }
+    tracing::debug!(%status, to = %target, "following a redirect");
+    *previous.url_mut() = target;
+    Some(previous)
+}

@@ -1,0 +1,177 @@
+//! The SigV4 request path: body → credentials → sign → send → (once) recover from a refusal
+//! that blames the clock or the credentials.
+
+use std::borrow::Cow;
+
+use aws_credential_types::Credentials;
+use http::Extensions;
+use reqwest::{Request, Response};
+use reqwest_middleware::Next;
+use tokio::time::Instant;
+
+use crate::authorization::{self, Policy};
+use crate::body;
+use crate::builder::{validate_region, validate_service};
+use crate::clock::ClockSkew;
+use crate::credentials::{self, Resolver};
+use crate::error::Error;
+use crate::options::RequestOptions;
+use crate::refusal;
+use crate::scope::OutsideScope;
+use crate::sign::{self, SigningConfig};
+
+pub(crate) struct SigV4 {
+    pub(crate) config: SigningConfig,
+    pub(crate) resolver: Resolver,
+    pub(crate) skew: ClockSkew,
+}
+
+/// What signing used, for deciding what a refusal means.
+pub(crate) struct Signed {
+    offset: i64,
+    credentials: Credentials,
+}
+
+/// What was done to a request before sending it.
+pub(crate) enum Outcome<T> {
+    /// Signed (or given the bearer key).
+    Authenticated(T),
+    /// Outside the scope, passed through untouched.
+    Unsigned,
+}
+
+/// The settings for one request: the builder's, or a copy with the request's overrides.
+fn config_for<'a>(
+    config: &'a SigningConfig,
+    options: &RequestOptions,
+) -> Result<Cow<'a, SigningConfig>, Error> {
+    if options.service.is_none() && options.streaming_body.is_none() {
+        return Ok(Cow::Borrowed(config));
+    }
+    let service = match &options.service {
+        Some(service) => validate_service(Some(service))?,
+        None => config.service.clone(),
+    };
+    Ok(Cow::Owned(SigningConfig::new(
+        service,
+        config.content_sha256,
+        config.headers.clone(),
+        options.streaming_body.unwrap_or(config.streaming),
+    )))
+}
+
+impl SigV4 {
+    /// Signs `request` with the cached credentials and the (clock-corrected) time, if its
+    /// host is in scope.
+    pub(crate) async fn sign(
+        &self,
+        request: &mut Request,
+        options: &RequestOptions,
+        policy: &Policy,
+    ) -> Result<Outcome<Signed>, Error> {
+        sign::check_url(request.url())?;
+        let resolved = self.resolver.resolve().await?;
+        let region = match &options.region {
+            Some(region) => {
+                validate_region(region)?;
+                region.as_str()
+            }
+            None => resolved.region.as_str(),
+        };
+        if !policy.scope.allows(request.url()) {
+            return match policy.scope.outside {
+                OutsideScope::PassThrough => Ok(Outcome::Unsigned),
+                OutsideScope::Refuse => Err(policy.scope.refusal(request.url())),
+            };
+        }
+        authorization::check_existing(request.headers(), policy, None)?;
+        let config = config_for(&self.config, options)?;
+        body::prepare(request, config.streaming).await?;
+        crate::bedrock::check_endpoint_region(
+            request.url(),
+            region,
+            crate::bedrock::RegionOrigin::Signing,
+        )?;
+        let credentials = resolved.cache.get().await?;
+        let (time, offset) = self.skew.apply(self.resolver.time().now());
+        sign::sign_request(request, &credentials, region, time, &config)?;
+        Ok(Outcome::Authenticated(Signed {
+            offset,
+            credentials,
+        }))
+    }
+
+    /// Signs and sends `request`. When the service refuses it because of the signing time
+    /// (and its `Date` explains that) or because the credentials are dead, signs a copy again
+    /// (with the server's time, or with freshly loaded credentials) and sends it once more;
+    /// at most one request is re-sent, and only one whose body can be cloned.
+    ///
+    /// Returns the response, a copy of the request last sent (when it can be cloned, for
+    /// following a redirect), and whether it was signed.
+    pub(crate) async fn send(
+        &self,
+        mut request: Request,
+        options: &RequestOptions,
+        policy: &Policy,
+        extensions: &mut Extensions,
+        next: Next<'_>,
+    ) -> reqwest_middleware::Result<(Response, Option<Request>, bool)> {
+        let signed = match self
+            .sign(&mut request, options, policy)
+            .await
+            .map_err(reqwest_middleware::Error::middleware)?
+        {
+            Outcome::Authenticated(signed) => signed,
+            Outcome::Unsigned => {
+                let copy = request.try_clone();
+                return Ok((next.run(request, extensions).await?, copy, false));
+            }
+        };
+        let again = request.try_clone();
+        let started = Instant::now();
+        let response = next.clone().run(request, extensions).await?;
+        let (response, code) = refusal::read_code(response).await;
+        let Some(code) = code else {
+            return Ok((response, again, true));
+        };
+        let retry = if code.blames_credentials() {
+            self.drop_credentials(&signed.credentials)
+        } else {
+            self.skew.corrects(
+                &code,
+                response.headers(),
+                self.resolver.time().now(),
+                started.elapsed(),
+                signed.offset,
+            )
+        };
+        let Some(mut again) = again.filter(|_| retry) else {
+            return Ok((response, None, true));
+        };
+        match self.sign(&mut again, options, policy).await {
+            Ok(Outcome::Authenticated(resigned))
+                if !(code.blames_credentials()
+                    && credentials::same(&resigned.credentials, &signed.credentials)) =>
+            {
+                tracing::debug!(
+                    code = code.as_str(),
+                    "re-sending the refused request, signed again"
+                );
+                let copy = again.try_clone();
+                Ok((next.run(again, extensions).await?, copy, true))
+            }
+            Ok(_) => Ok((response, None, true)),
+            Err(err) => {
+                tracing::warn!(error = %err, code = code.as_str(), "could not sign the refused request again; returning the refusal");
+                Ok((response, None, true))
+            }
+        }
+    }
+
+    /// Drops credentials a service refused from the cache; `true` when new ones may differ.
+    fn drop_credentials(&self, refused: &Credentials) -> bool {
+        self.resolver
+            .resolved()
+            .is_some_and(|resolved| resolved.cache.invalidate(refused))
+    }
+}
