@@ -48,6 +48,7 @@ mod clock;
 mod credentials;
 mod error;
 mod headers;
+mod presign;
 mod refresh;
 mod sign;
 mod uri;
@@ -58,6 +59,7 @@ pub mod wiremock;
 pub use auth::AwsAuth;
 pub use builder::AwsAuthBuilder;
 pub use error::{Error, ErrorKind};
+pub use presign::{MAX_PRESIGN_EXPIRY, PresignSessionToken};
 pub use sign::StreamingBody;
 
 /// The README's examples, compiled and run as doctests (one needs the `wiremock` feature).

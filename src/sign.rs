@@ -22,7 +22,7 @@ pub(crate) const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
 pub(crate) const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
 
 /// Headers this crate writes; an earlier signature's copies are removed before signing again.
-const SIGNATURE_HEADERS: [&str; 4] = [
+pub(crate) const SIGNATURE_HEADERS: [&str; 4] = [
     "authorization",
     X_AMZ_DATE,
     X_AMZ_SECURITY_TOKEN,
@@ -62,6 +62,8 @@ pub(crate) struct SigningConfig {
     pub(crate) headers: HeaderPolicy,
     pub(crate) streaming: StreamingBody,
     pub(crate) s3: bool,
+    /// Where presigned URLs put the session token (header signing always signs it).
+    pub(crate) presign_session_token: crate::presign::PresignSessionToken,
 }
 
 impl SigningConfig {
@@ -91,6 +93,7 @@ impl SigningConfig {
             headers,
             streaming,
             s3,
+            presign_session_token: Default::default(),
         }
     }
 }
@@ -210,7 +213,7 @@ pub(crate) fn check_url(url: &url::Url) -> Result<(), Error> {
 }
 
 /// The URI as it goes on the wire: no fragment, no user info (reqwest moves it to a header).
-fn signing_uri(url: &url::Url) -> Cow<'_, str> {
+pub(crate) fn signing_uri(url: &url::Url) -> Cow<'_, str> {
     if url.username().is_empty() && url.password().is_none() {
         Cow::Borrowed(&url[..url::Position::AfterQuery])
     } else {
@@ -223,7 +226,7 @@ fn signing_uri(url: &url::Url) -> Cow<'_, str> {
     }
 }
 
-fn signing_error(err: impl std::error::Error + Send + Sync + 'static) -> Error {
+pub(crate) fn signing_error(err: impl std::error::Error + Send + Sync + 'static) -> Error {
     Error::new(
         ErrorKind::Signing,
         format!("aws-sigv4 could not sign the request: {err}"),
