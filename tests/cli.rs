@@ -427,7 +427,8 @@ fn exit_codes_are_curls() {
 fn usage_configuration_and_credential_errors_exit_2_naming_the_fix() {
     let server = verifying("execute-api", None);
     let url = server.url("/x");
-    let cases: Vec<(Vec<(&str, &str)>, Vec<&str>, &str)> = vec![
+    type Env = Vec<(&'static str, &'static str)>;
+    let cases: Vec<(Env, Vec<&str>, &str)> = vec![
         (
             creds_env(None),
             vec!["--nonsense", &url],
