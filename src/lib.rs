@@ -31,6 +31,10 @@
 //! the body is hashed in place; a streaming body is refused unless the builder says how to
 //! sign it ([`StreamingBody`]).
 //!
+//! [`AwsAuth::presign`] makes presigned URLs instead (the signature in the query, as botocore
+//! writes it), for browsers, WebSocket clients and other processes without credentials. The
+//! `cli` feature builds `aws-sigv4-curl`, a curl for AWS APIs that signs with this crate.
+//!
 //! Put retries before auth (`.with(retry).with(auth)`): every attempt is then signed afresh,
 //! and signing again replaces the earlier signature headers. Failures are [`Error`]s with an
 //! [`ErrorKind`], a message naming the cause and the fix, and
