@@ -538,3 +538,110 @@ fn an_unreachable_host_exits_7() {
         text(&output.stderr)
     );
 }
+
+/// A raw TCP server that reads a request and answers with `reply` (or nothing), then waits.
+fn raw_server(reply: Option<&'static [u8]>) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = std::io::Read::read(&mut stream, &mut buf);
+                match reply {
+                    Some(reply) => {
+                        let _ = stream.write_all(reply);
+                    }
+                    None => std::thread::sleep(Duration::from_secs(30)),
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_timeout_exits_28_and_a_broken_transfer_56() {
+    let silent = raw_server(None);
+    let output = curl(
+        None,
+        &[
+            "--service",
+            "execute-api",
+            "--max-time",
+            "0.5",
+            &format!("http://127.0.0.1:{silent}/"),
+        ],
+    );
+    assert_exit(&output, 28);
+
+    let truncated = raw_server(Some(
+        b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\nconnection: close\r\n\r\nonly ten b",
+    ));
+    let output = curl(
+        None,
+        &[
+            "--service",
+            "execute-api",
+            &format!("http://127.0.0.1:{truncated}/"),
+        ],
+    );
+    assert_exit(&output, 56);
+    assert_eq!(output.stdout, b"only ten b", "what arrived was written");
+}
+
+#[test]
+fn a_profile_is_read_from_the_shared_files() {
+    let server = verifying("execute-api", Some(TOKEN));
+    let dir = std::env::temp_dir().join(format!("aws-sigv4-curl-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("credentials"),
+        format!(
+            "[default]\naws_access_key_id = AKIDWRONG\naws_secret_access_key = wrong\n\n\
+             [dev]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n\
+             aws_session_token = {TOKEN}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("config"),
+        format!("[profile dev]\nregion = {REGION}\n"),
+    )
+    .unwrap();
+    let credentials = dir.join("credentials");
+    let config = dir.join("config");
+    let output = command(&[])
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env("AWS_CONFIG_FILE", &config)
+        .args([
+            "--service",
+            "execute-api",
+            "--profile",
+            "dev",
+            &server.url("/p"),
+        ])
+        .output()
+        .unwrap();
+    assert_exit(&output, 0);
+    assert_eq!(report(&output)["auth"], "sigv4");
+    let output = command(&[])
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env("AWS_CONFIG_FILE", &config)
+        .args([
+            "--service",
+            "execute-api",
+            "--region",
+            REGION,
+            &server.url("/p"),
+        ])
+        .output()
+        .unwrap();
+    assert_exit(&output, 0);
+    assert!(
+        text(&output.stdout).contains("wrong access key id"),
+        "the default profile is another"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -341,7 +341,11 @@ impl Verifier {
 
         let now = self.now.unwrap_or_else(SystemTime::now);
         let expired_at = computed.time + computed.expires;
-        if computed.time > now + self.max_skew {
+        // `max_skew` is the caller's: no overflow panic for a huge one.
+        if now
+            .checked_add(self.max_skew)
+            .is_some_and(|latest| computed.time > latest)
+        {
             return reject(
                 RejectReason::DateOutOfRange,
                 format!(

@@ -30,8 +30,8 @@ pub(crate) mod exit {
                   credential_process, container and instance metadata).\n\n\
                   Exit codes: 0 for an answer (2xx and 3xx, and any other without --fail), \
                   22 with --fail for a status of 400 or more, 2 for usage, configuration and \
-                  credential errors, 7 when the host cannot be reached, 28 on a timeout, 56 \
-                  when the transfer fails.\n\n\
+                  credential errors, 7 when the host cannot be reached, 28 when --max-time \
+                  runs out, 56 when the transfer fails.\n\n\
                   Examples:\n  \
                   aws-sigv4-curl --service execute-api https://abc.execute-api.eu-west-1.amazonaws.com/prod/items\n  \
                   aws-sigv4-curl --service es --region eu-west-1 https://search-x.eu-west-1.es.amazonaws.com/_cluster/health\n  \
@@ -99,6 +99,10 @@ pub(crate) struct Args {
     /// Exit with 22, printing no body, when the status is 400 or more (as curl --fail).
     #[arg(long)]
     pub(crate) fail: bool,
+
+    /// Give up (exit 28) when the whole transfer takes longer than SECONDS.
+    #[arg(short = 'm', long = "max-time", value_name = "SECONDS")]
+    pub(crate) max_time: Option<f64>,
 }
 
 fn parse_header(raw: &str) -> Result<(HeaderName, HeaderValue), String> {

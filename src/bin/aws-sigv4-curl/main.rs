@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use reqwest::Method;
-use reqwest_aws_auth::{AwsAuth, AwsAuthBuilder, StreamingBody};
+use reqwest_aws_auth::{AwsAuth, AwsAuthBuilder, ErrorKind, StreamingBody};
 
 use crate::args::{Args, exit};
 
@@ -99,11 +99,31 @@ fn auth(args: &Args) -> AwsAuthBuilder {
 
 /// The library's errors name their cause and fix; all of them are the user's to correct.
 fn usage(err: reqwest_aws_auth::Error) -> Failure {
-    (exit::USAGE, err.to_string())
+    usage_ref(&err)
+}
+
+fn usage_ref(err: &reqwest_aws_auth::Error) -> Failure {
+    // The library's fixes name builder methods; say which flag does the same here.
+    let hint = match err.kind() {
+        ErrorKind::NoRegion => " (here: pass --region)",
+        ErrorKind::NoCredentials => " (here: AWS_PROFILE or --profile select a profile)",
+        _ => "",
+    };
+    (exit::USAGE, format!("{err}{hint}"))
 }
 
 async fn send(args: &Args, auth: AwsAuth, request: reqwest::Request) -> Result<u8, Failure> {
-    let client = reqwest::Client::builder()
+    let mut client = reqwest::Client::builder();
+    if let Some(seconds) = args.max_time {
+        let max_time = Duration::try_from_secs_f64(seconds).map_err(|_| {
+            (
+                exit::USAGE,
+                format!("--max-time {seconds} is not a duration"),
+            )
+        })?;
+        client = client.timeout(max_time);
+    }
+    let client = client
         .user_agent(concat!("aws-sigv4-curl/", env!("CARGO_PKG_VERSION")))
         // As curl without -L: a signed request must not be replayed to another URL.
         .redirect(reqwest::redirect::Policy::none())
@@ -167,10 +187,6 @@ async fn send(args: &Args, auth: AwsAuth, request: reqwest::Request) -> Result<u
         }
     }
     Ok(exit::OK)
-}
-
-fn usage_ref(err: &reqwest_aws_auth::Error) -> Failure {
-    (exit::USAGE, err.to_string())
 }
 
 fn transport_failure(err: &reqwest_middleware::Error) -> Failure {
