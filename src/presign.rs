@@ -196,6 +196,13 @@ pub(crate) fn presign_request(
     let mut url = request.url().clone();
     let websocket = websocket_as_http(&mut url)?;
     sign::check_url(&url)?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // A client would send it as `Authorization: Basic`, which a presigned request must not
+        // carry, and the URL is meant to be handed to others.
+        return Err(Error::invalid_url(
+            "a presigned URL cannot carry user info (`user:password@`): remove it from the URL",
+        ));
+    }
     remove_presign_params(&mut url);
     uri::canonicalize(&mut url, config.s3)?;
 

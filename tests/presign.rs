@@ -526,6 +526,19 @@ async fn bad_input_gets_a_typed_error_never_a_panic() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidUrl);
+    let err = sigv4
+        .presign(
+            &reqwest::Request::new(
+                reqwest::Method::GET,
+                "https://user:pw@h.example/".parse().unwrap(),
+            ),
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidUrl);
+    assert!(err.to_string().contains("user info"), "{err}");
+    assert!(!err.to_string().contains("pw"), "{err}");
 
     let stream = futures_stream();
     let request = reqwest::Client::new()
