@@ -568,3 +568,35 @@ fn futures_stream() -> tokio_stream::Iter<std::vec::IntoIter<Result<&'static [u8
 {
     tokio_stream::iter(vec![Ok(&b"chunk"[..])])
 }
+
+#[cfg(feature = "wiremock")]
+#[tokio::test]
+async fn the_wiremock_matcher_accepts_presigned_urls() {
+    use reqwest_aws_auth::wiremock::SigV4Matcher;
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(SigV4Matcher::new(credentials(Some(TOKEN)), REGION, "s3"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("object"))
+        .mount(&server)
+        .await;
+    let auth = AwsAuth::builder()
+        .service("s3")
+        .region(REGION)
+        .credentials(credentials(Some(TOKEN)))
+        .build()
+        .unwrap();
+    let url = auth
+        .presign(
+            &get(&format!("{}/bucket/key", server.uri())),
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    let response = reqwest::get(url.as_str()).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "object");
+    let tampered = url.as_str().replace("/bucket/key?", "/bucket/other?");
+    assert_eq!(reqwest::get(&tampered).await.unwrap().status(), 404);
+}
