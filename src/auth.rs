@@ -8,11 +8,14 @@ use http::Extensions;
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
 
+use tokio::time::Instant;
+
 use crate::body;
 use crate::builder::AwsAuthBuilder;
 use crate::clock::ClockSkew;
-use crate::credentials::Resolver;
+use crate::credentials::{self, Resolver};
 use crate::error::Error;
+use crate::refusal;
 use crate::sign::{self, SigningConfig};
 
 /// Authenticates `reqwest` requests to AWS: signs them with Signature Version 4, or (for
@@ -133,9 +136,15 @@ impl AwsAuth {
     }
 }
 
+/// What signing used, for deciding what a refusal means.
+struct Signed {
+    offset: i64,
+    credentials: aws_credential_types::Credentials,
+}
+
 impl SigV4 {
-    /// Signs `request`; returns the clock offset (seconds) the signing time was corrected by.
-    async fn sign(&self, request: &mut Request) -> Result<i64, Error> {
+    /// Signs `request` with the cached credentials and the (clock-corrected) time.
+    async fn sign(&self, request: &mut Request) -> Result<Signed, Error> {
         sign::check_url(request.url())?;
         body::prepare(request, self.config.streaming).await?;
         let resolved = self.resolver.resolve().await?;
@@ -147,60 +156,73 @@ impl SigV4 {
         let credentials = resolved.cache.get().await?;
         let (time, offset) = self.skew.apply(self.resolver.time().now());
         sign::sign_request(request, &credentials, &resolved.region, time, &self.config)?;
-        if tracing::enabled!(tracing::Level::DEBUG) {
-            self.log_signed(request, &resolved.region);
-        }
-        Ok(offset)
+        Ok(Signed {
+            offset,
+            credentials,
+        })
     }
 
-    /// Sends a signed request; when the response shows the refusal was the clock's fault,
-    /// signs a copy with the server's time and sends it once more.
+    /// Signs and sends `request`. When the service refuses it because of the signing time
+    /// (and its `Date` explains that) or because the credentials are dead, signs a copy again
+    /// (with the server's time, or with freshly loaded credentials) and sends it once more;
+    /// at most one request is re-sent, and only one whose body can be cloned.
     async fn send(
         &self,
         mut request: Request,
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
-        let used = self
+        let signed = self
             .sign(&mut request)
             .await
             .map_err(reqwest_middleware::Error::middleware)?;
-        if !self.skew.enabled() {
-            return next.run(request, extensions).await;
-        }
         let again = request.try_clone();
+        let started = Instant::now();
         let response = next.clone().run(request, extensions).await?;
-        let learned = self
-            .skew
-            .learn(response.headers(), self.resolver.time().now());
-        match (again, learned) {
-            (Some(mut again), Some(learned))
-                if ClockSkew::explains_refusal(response.status(), used, learned) =>
+        let (response, code) = refusal::read_code(response).await;
+        let Some(code) = code else {
+            return Ok(response);
+        };
+        let retry = if code.blames_credentials() {
+            self.drop_credentials(&signed.credentials)
+        } else {
+            self.skew.corrects(
+                &code,
+                response.headers(),
+                self.resolver.time().now(),
+                started.elapsed(),
+                signed.offset,
+            )
+        };
+        let Some(mut again) = again.filter(|_| retry) else {
+            return Ok(response);
+        };
+        match self.sign(&mut again).await {
+            Ok(resigned)
+                if code.blames_credentials()
+                    && credentials::same(&resigned.credentials, &signed.credentials) =>
             {
-                self.sign(&mut again)
-                    .await
-                    .map_err(reqwest_middleware::Error::middleware)?;
+                Ok(response)
+            }
+            Ok(_) => {
+                tracing::debug!(
+                    code = code.as_str(),
+                    "re-sending the refused request, signed again"
+                );
                 next.run(again, extensions).await
             }
-            _ => Ok(response),
+            Err(err) => {
+                tracing::warn!(error = %err, code = code.as_str(), "could not sign the refused request again; returning the refusal");
+                Ok(response)
+            }
         }
     }
 
-    /// What a user debugging a 403 compares with the server's error: the canonical request
-    /// (session token redacted) and string-to-sign, recomputed from the signed request.
-    fn log_signed(&self, request: &Request, region: &str) {
-        let (canonical_request, string_to_sign) =
-            crate::verify::describe_signed_reqwest(request, &self.config.service)
-                .unwrap_or_default();
-        tracing::debug!(
-            method = %request.method(),
-            url = %request.url(),
-            service = %self.config.service,
-            region = %region,
-            canonical_request = %canonical_request,
-            string_to_sign = %string_to_sign,
-            "signed request with SigV4"
-        );
+    /// Drops credentials a service refused from the cache; `true` when new ones may differ.
+    fn drop_credentials(&self, refused: &aws_credential_types::Credentials) -> bool {
+        self.resolver
+            .resolved()
+            .is_some_and(|resolved| resolved.cache.invalidate(refused))
     }
 }
 

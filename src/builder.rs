@@ -13,7 +13,7 @@ use http::HeaderName;
 use crate::auth::{AwsAuth, Inner, Mode, SigV4};
 use crate::bedrock::{BearerToken, ProvideBearerToken, SharedBearerTokenProvider};
 use crate::clock::ClockSkew;
-use crate::credentials::{ChosenSources, CredentialSource, DEFAULT_REFRESH_BUFFER, Resolver};
+use crate::credentials::{CacheSettings, ChosenSources, CredentialSource, Resolver};
 use crate::error::Error;
 use crate::headers::HeaderPolicy;
 use crate::sign::{SigningConfig, StreamingBody};
@@ -74,6 +74,7 @@ pub struct AwsAuthBuilder {
     pub(crate) unsigned_headers: Vec<String>,
     pub(crate) skip_underscore_headers: bool,
     pub(crate) refresh_buffer: Option<Duration>,
+    pub(crate) credentials_timeout: Option<Duration>,
     /// Set by the Bedrock presets: region required, `AWS_BEARER_TOKEN_BEDROCK` consulted.
     pub(crate) bedrock_preset: bool,
     pub(crate) bearer_token: Option<BearerToken>,
@@ -212,6 +213,18 @@ impl AwsAuthBuilder {
         self
     }
 
+    /// How long one credential load may take (default 5 s): the AWS SDK's default chain
+    /// (including reading the config files and calling instance metadata, SSO or STS), an
+    /// `SdkConfig`'s or your own provider, a bearer-token provider, minting a short-term
+    /// Bedrock key. Past it the request fails, without being sent, with a retryable
+    /// [`ErrorKind::ProviderTimeout`](crate::ErrorKind) that names the provider; the next
+    /// request asks again (after a one-second back-off, so a failing provider is not called
+    /// by every request). Requests waiting on the same load share its outcome.
+    pub fn credentials_timeout(mut self, timeout: Duration) -> Self {
+        self.credentials_timeout = Some(timeout);
+        self
+    }
+
     /// Send this Bedrock API key as `Authorization: Bearer <token>` instead of signing with
     /// SigV4. Surrounding whitespace is trimmed; an empty token fails the build with
     /// [`ErrorKind::InvalidToken`](crate::ErrorKind). No signing name is needed. A short-term
@@ -311,6 +324,7 @@ impl AwsAuthBuilder {
         let source = self.sources.single()?;
         let headers = self.header_policy()?;
         let time = self.time_source.clone().unwrap_or_default();
+        let cache_settings = self.cache_settings()?;
         let mut config = SigningConfig::new(
             service,
             self.content_sha256.unwrap_or(true),
@@ -323,7 +337,7 @@ impl AwsAuthBuilder {
             self.profile,
             self.region,
             time,
-            self.refresh_buffer.unwrap_or(DEFAULT_REFRESH_BUFFER),
+            cache_settings,
         );
         Ok(AwsAuth {
             inner: Arc::new(Inner {
@@ -336,6 +350,20 @@ impl AwsAuthBuilder {
                     ),
                 }),
             }),
+        })
+    }
+
+    pub(crate) fn cache_settings(&self) -> Result<CacheSettings, Error> {
+        let defaults = CacheSettings::default();
+        let timeout = self.credentials_timeout.unwrap_or(defaults.timeout);
+        if timeout.is_zero() {
+            return Err(Error::invalid_config(
+                "`.credentials_timeout(...)` must be longer than zero: every load would fail",
+            ));
+        }
+        Ok(CacheSettings {
+            refresh_buffer: self.refresh_buffer.unwrap_or(defaults.refresh_buffer),
+            timeout,
         })
     }
 

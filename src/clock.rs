@@ -1,23 +1,27 @@
-//! Clock-skew correction: learn how far this machine's clock is from the server's, from the
-//! `Date` header of responses, and sign with the server's time.
+//! Clock-skew correction: when a service refuses a request because of the signing time,
+//! learn how far this machine's clock is from the server's, from the response's `Date`, and
+//! sign with the server's time.
 //!
-//! A machine whose clock is off by more than about five minutes gets every signed request
-//! refused (`RequestTimeTooSkewed`, `SignatureDoesNotMatch`, `InvalidSignatureException`). The AWS
-//! SDKs learn the offset from each response's `Date` and sign the next request with it; a
-//! refused request whose failure the offset explains is signed again and sent once more. A
-//! response with an `Age` header came from a cache, and its `Date` says nothing about now.
+//! A machine whose clock is more than about five minutes off gets every signed request
+//! refused. As the AWS SDKs do, the offset is learned only from a refusal whose AWS error code
+//! blames the signature or the clock ([`AwsErrorCode`](crate::AwsErrorCode)), and only when
+//! `Date` differs from the signing time by more than four minutes, so that an app's own 403
+//! (or any other response) can never move the signing time. A response with an `Age` header
+//! came from a cache, and one that took more than 15 minutes to arrive may be stale: their
+//! `Date` says nothing about now.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use http::StatusCode;
 use http::header::{AGE, DATE};
 
-/// Offsets smaller than this are the `Date` header's one-second resolution plus latency.
-const IGNORED_SKEW_SECS: i64 = 60;
+use crate::refusal::AwsErrorCode;
+
 /// A refusal is blamed on the clock when signing time and server time differ by more than
 /// this (services allow five minutes; a little less, to be sure).
 const FAILING_SKEW_SECS: i64 = 4 * 60;
+/// A `Date` from a response that took longer than this is not trusted.
+const MAX_ROUND_TRIP: Duration = Duration::from_secs(15 * 60);
 
 #[derive(Debug)]
 pub(crate) struct ClockSkew {
@@ -33,50 +37,53 @@ impl ClockSkew {
         }
     }
 
-    pub(crate) fn enabled(&self) -> bool {
-        self.enabled
-    }
-
     /// The signing time for a local `now`, and the offset applied (server minus local, seconds).
     pub(crate) fn apply(&self, now: SystemTime) -> (SystemTime, i64) {
         let offset = self.offset_secs.load(Ordering::Relaxed);
         (shift(now, offset), offset)
     }
 
-    /// Learns the offset from `headers` of a response received at local time `now`. Returns
-    /// the offset now in force, or `None` when the response says nothing about the time.
-    pub(crate) fn learn(&self, headers: &http::HeaderMap, now: SystemTime) -> Option<i64> {
-        if !self.enabled || headers.contains_key(AGE) {
-            return None;
+    /// Whether a refusal with `code` and `headers`, received at local time `now` after
+    /// `round_trip`, to a request signed with offset `used`, was the clock's fault. If so, the
+    /// server's offset is learned (and used from now on) and `true` returned: the request
+    /// should be signed again.
+    pub(crate) fn corrects(
+        &self,
+        code: &AwsErrorCode,
+        headers: &http::HeaderMap,
+        now: SystemTime,
+        round_trip: Duration,
+        used: i64,
+    ) -> bool {
+        if !self.enabled
+            || !code.blames_clock()
+            || headers.contains_key(AGE)
+            || round_trip > MAX_ROUND_TRIP
+        {
+            return false;
         }
-        let date = headers.get(DATE)?.to_str().ok()?;
-        let server = httpdate::parse_http_date(date).ok()?;
-        let offset = match server.duration_since(now) {
+        let Some(server) = headers
+            .get(DATE)
+            .and_then(|date| date.to_str().ok())
+            .and_then(|date| httpdate::parse_http_date(date).ok())
+        else {
+            return false;
+        };
+        let learned = match server.duration_since(now) {
             Ok(ahead) => secs(ahead),
             Err(behind) => -secs(behind.duration()),
         };
-        let offset = if offset.abs() < IGNORED_SKEW_SECS {
-            0
-        } else {
-            offset
-        };
-        let previous = self.offset_secs.swap(offset, Ordering::Relaxed);
-        if previous != offset && offset != 0 {
-            tracing::warn!(
-                offset_secs = offset,
-                "this machine's clock differs from the server's by {offset} s; signing with the server's time (fix the clock: NTP)"
-            );
+        if (learned - used).abs() <= FAILING_SKEW_SECS {
+            return false;
         }
-        Some(offset)
-    }
-
-    /// Whether a response with `status`, to a request signed with offset `used`, was refused
-    /// because of the clock, given the offset `learned` from it.
-    pub(crate) fn explains_refusal(status: StatusCode, used: i64, learned: i64) -> bool {
-        matches!(
-            status,
-            StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED | StatusCode::BAD_REQUEST
-        ) && (learned - used).abs() > FAILING_SKEW_SECS
+        self.offset_secs.store(learned, Ordering::Relaxed);
+        tracing::warn!(
+            offset_secs = learned,
+            code = code.as_str(),
+            "the service refused a request signed {} s away from its clock; signing with the server's time from now on (fix this machine's clock: NTP)",
+            learned - used
+        );
+        true
     }
 }
 
@@ -104,53 +111,65 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn learns_from_date_and_ignores_cached_responses() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_000_000);
-        let skew = ClockSkew::new(true);
-        let ahead = httpdate::fmt_http_date(now + Duration::from_secs(3600));
-        assert_eq!(
-            skew.learn(&headers(&[("date", ahead.clone())]), now),
-            Some(3600)
-        );
-        assert_eq!(skew.apply(now).0, now + Duration::from_secs(3600));
-
-        let cached = headers(&[("date", httpdate::fmt_http_date(now)), ("age", "30".into())]);
-        assert_eq!(skew.learn(&cached, now), None);
-        assert_eq!(skew.apply(now).1, 3600, "a cached Date changes nothing");
-
-        let close = httpdate::fmt_http_date(now - Duration::from_secs(20));
-        assert_eq!(skew.learn(&headers(&[("date", close)]), now), Some(0));
-        assert_eq!(skew.apply(now), (now, 0));
-
-        let behind = httpdate::fmt_http_date(now - Duration::from_secs(900));
-        assert_eq!(skew.learn(&headers(&[("date", behind)]), now), Some(-900));
-        assert_eq!(
-            skew.learn(&headers(&[("date", "not a date".into())]), now),
-            None
-        );
-        assert_eq!(skew.learn(&http::HeaderMap::new(), now), None);
-
-        let off = ClockSkew::new(false);
-        assert_eq!(off.learn(&headers(&[("date", ahead)]), now), None);
-        assert_eq!(off.apply(now), (now, 0));
+    fn code(s: &str) -> AwsErrorCode {
+        crate::refusal::tests_support::code(s)
     }
 
     #[test]
-    fn only_refusals_the_offset_explains_are_blamed_on_the_clock() {
-        assert!(ClockSkew::explains_refusal(StatusCode::FORBIDDEN, 0, 3600));
-        assert!(ClockSkew::explains_refusal(
-            StatusCode::BAD_REQUEST,
-            0,
-            -600
+    fn only_clock_refusals_with_an_explaining_date_teach_an_offset() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_000_000);
+        let rtt = Duration::from_millis(20);
+        let ahead = headers(&[(
+            "date",
+            httpdate::fmt_http_date(now + Duration::from_secs(3600)),
+        )]);
+        let skew = ClockSkew::new(true);
+
+        assert!(!skew.corrects(&code("NotYourOrder"), &ahead, now, rtt, 0));
+        assert!(!skew.corrects(&code("ExpiredToken"), &ahead, now, rtt, 0));
+        assert_eq!(
+            skew.apply(now),
+            (now, 0),
+            "nothing learned from other codes"
+        );
+
+        let mut cached = ahead.clone();
+        cached.insert(AGE, "30".parse().unwrap());
+        assert!(!skew.corrects(&code("SignatureDoesNotMatch"), &cached, now, rtt, 0));
+        let slow = Duration::from_secs(16 * 60);
+        assert!(!skew.corrects(&code("SignatureDoesNotMatch"), &ahead, now, slow, 0));
+        assert!(!skew.corrects(
+            &code("SignatureDoesNotMatch"),
+            &http::HeaderMap::new(),
+            now,
+            rtt,
+            0
         ));
-        assert!(!ClockSkew::explains_refusal(
-            StatusCode::FORBIDDEN,
-            3600,
-            3600
-        ));
-        assert!(!ClockSkew::explains_refusal(StatusCode::FORBIDDEN, 0, 120));
-        assert!(!ClockSkew::explains_refusal(StatusCode::NOT_FOUND, 0, 3600));
-        assert!(!ClockSkew::explains_refusal(StatusCode::OK, 0, 3600));
+        let garbage = headers(&[("date", "tomorrow".into())]);
+        assert!(!skew.corrects(&code("SignatureDoesNotMatch"), &garbage, now, rtt, 0));
+        let close = headers(&[(
+            "date",
+            httpdate::fmt_http_date(now + Duration::from_secs(200)),
+        )]);
+        assert!(!skew.corrects(&code("RequestTimeTooSkewed"), &close, now, rtt, 0));
+        assert_eq!(skew.apply(now).1, 0);
+
+        assert!(skew.corrects(&code("RequestTimeTooSkewed"), &ahead, now, rtt, 0));
+        assert_eq!(skew.apply(now), (now + Duration::from_secs(3600), 3600));
+        assert!(
+            !skew.corrects(&code("RequestTimeTooSkewed"), &ahead, now, rtt, 3600),
+            "already signed with that offset: not the clock"
+        );
+
+        let behind = headers(&[(
+            "date",
+            httpdate::fmt_http_date(now - Duration::from_secs(900)),
+        )]);
+        assert!(skew.corrects(&code("InvalidSignatureException"), &behind, now, rtt, 3600));
+        assert_eq!(skew.apply(now).1, -900);
+
+        let off = ClockSkew::new(false);
+        assert!(!off.corrects(&code("RequestTimeTooSkewed"), &ahead, now, rtt, 0));
+        assert_eq!(off.apply(now), (now, 0));
     }
 }

@@ -20,16 +20,23 @@ use aws_types::region::Region;
 use tokio::sync::OnceCell;
 
 use crate::error::{Error, ErrorKind};
-use crate::refresh::{Fresh, Refreshing};
+use crate::refresh::{Fresh, LoadLimit, Refreshing};
 
 /// Refresh this long before credentials expire (plus up to [`REFRESH_JITTER`]).
 pub(crate) const DEFAULT_REFRESH_BUFFER: Duration = Duration::from_secs(5 * 60);
 const REFRESH_JITTER: Duration = Duration::from_secs(60);
+/// How long a provider (or the default chain's setup) may take to answer.
+pub(crate) const DEFAULT_CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(5);
+/// Credentials without an expiry are asked for again after this long, as the AWS SDK's
+/// identity cache does, so that rotated keys are picked up.
+pub(crate) const NO_EXPIRY_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 /// Where the credentials come from, as the builder was told.
 #[derive(Clone, Debug)]
 pub(crate) enum CredentialSource {
-    /// Static credentials or an explicit provider.
+    /// `.credentials(...)`: never change, never re-fetched.
+    Static(Credentials),
+    /// An explicit provider.
     Provider(SharedCredentialsProvider),
     /// A loaded `SdkConfig` (its provider, region and time source).
     SdkConfig(Box<SdkConfig>),
@@ -39,7 +46,7 @@ pub(crate) enum CredentialSource {
 
 impl CredentialSource {
     pub(crate) fn credentials(credentials: Credentials) -> Self {
-        Self::Provider(SharedCredentialsProvider::new(credentials))
+        Self::Static(credentials)
     }
 
     pub(crate) fn provider(provider: impl ProvideCredentials + 'static) -> Self {
@@ -48,6 +55,21 @@ impl CredentialSource {
 
     pub(crate) fn sdk_config(config: &SdkConfig) -> Self {
         Self::SdkConfig(Box::new(config.clone()))
+    }
+
+    /// Names the source in errors (a timeout, say).
+    fn describe(&self, profile: Option<&str>) -> String {
+        match self {
+            Self::Static(_) => "the credentials given to `.credentials(...)`".into(),
+            Self::Provider(_) => "the provider given to `.credentials_provider(...)`".into(),
+            Self::SdkConfig(_) => {
+                "the credentials provider of the SdkConfig given to `.sdk_config(...)`".into()
+            }
+            Self::DefaultChain => match profile {
+                Some(p) => format!("the AWS SDK's default credential chain (profile `{p}`)"),
+                None => "the AWS SDK's default credential chain".into(),
+            },
+        }
     }
 }
 
@@ -83,6 +105,22 @@ impl ChosenSources {
     }
 }
 
+/// How a [`Resolver`] loads and keeps credentials.
+#[derive(Clone, Debug)]
+pub(crate) struct CacheSettings {
+    pub(crate) refresh_buffer: Duration,
+    pub(crate) timeout: Duration,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        Self {
+            refresh_buffer: DEFAULT_REFRESH_BUFFER,
+            timeout: DEFAULT_CREDENTIALS_TIMEOUT,
+        }
+    }
+}
+
 /// The region (as the builder was told), resolved lazily with the credential source.
 #[derive(Debug)]
 pub(crate) struct Resolver {
@@ -90,7 +128,7 @@ pub(crate) struct Resolver {
     profile: Option<String>,
     region: Option<String>,
     time: SharedTimeSource,
-    refresh_buffer: Duration,
+    settings: CacheSettings,
     resolved: OnceCell<Resolved>,
 }
 
@@ -107,14 +145,14 @@ impl Resolver {
         profile: Option<String>,
         region: Option<String>,
         time: SharedTimeSource,
-        refresh_buffer: Duration,
+        settings: CacheSettings,
     ) -> Self {
         Self {
             source,
             profile,
             region,
             time,
-            refresh_buffer,
+            settings,
             resolved: OnceCell::new(),
         }
     }
@@ -131,10 +169,29 @@ impl Resolver {
         self.profile.as_deref()
     }
 
-    /// Resolves region and provider once; concurrent first callers wait for the same load.
-    /// A failure is not kept: the next request tries again.
+    /// Resolves region and provider once; concurrent first callers wait for the same load,
+    /// which is bounded by the credentials timeout. A failure is not kept: the next request
+    /// tries again.
     pub(crate) async fn resolve(&self) -> Result<&Resolved, Error> {
-        self.resolved.get_or_try_init(|| self.load()).await
+        self.resolved
+            .get_or_try_init(|| async {
+                tokio::time::timeout(self.settings.timeout, self.load())
+                    .await
+                    .unwrap_or_else(|_| Err(self.limit().timed_out()))
+            })
+            .await
+    }
+
+    /// What an earlier request resolved, if any.
+    pub(crate) fn resolved(&self) -> Option<&Resolved> {
+        self.resolved.get()
+    }
+
+    fn limit(&self) -> LoadLimit {
+        LoadLimit {
+            timeout: self.settings.timeout,
+            provider: self.source.describe(self.profile.as_deref()),
+        }
     }
 
     async fn load(&self) -> Result<Resolved, Error> {
@@ -146,6 +203,9 @@ impl Resolver {
             (None, _) => resolve_region(self.profile.as_deref()).await?,
         };
         let provider = match &self.source {
+            CredentialSource::Static(credentials) => {
+                SharedCredentialsProvider::new(credentials.clone())
+            }
             CredentialSource::Provider(provider) => provider.clone(),
             CredentialSource::SdkConfig(config) => {
                 config.credentials_provider().ok_or_else(|| {
@@ -175,9 +235,13 @@ impl Resolver {
             cache: CredentialCache::new(
                 provider,
                 self.time.clone(),
-                self.refresh_buffer,
-                self.profile.clone(),
-                matches!(self.source, CredentialSource::DefaultChain),
+                self.settings.refresh_buffer,
+                self.limit(),
+                Origin {
+                    profile: self.profile.clone(),
+                    default_chain: matches!(self.source, CredentialSource::DefaultChain),
+                    fixed: matches!(self.source, CredentialSource::Static(_)),
+                },
             ),
         })
     }
@@ -284,14 +348,22 @@ fn provider_error(err: CredentialsError, profile: Option<&str>, default_chain: b
     .with_source(err)
 }
 
+/// What the cache needs to know about where its credentials come from.
+#[derive(Debug)]
+pub(crate) struct Origin {
+    profile: Option<String>,
+    default_chain: bool,
+    /// Static credentials: they never change, so they never expire by default either.
+    fixed: bool,
+}
+
 /// One per `AwsAuth`, shared by its clones.
 #[derive(Debug)]
 pub(crate) struct CredentialCache {
     provider: SharedCredentialsProvider,
     time: SharedTimeSource,
     buffer: Duration,
-    profile: Option<String>,
-    default_chain: bool,
+    origin: Origin,
     cache: Refreshing<Credentials>,
     jitter_seed: Mutex<u64>,
 }
@@ -301,16 +373,15 @@ impl CredentialCache {
         provider: SharedCredentialsProvider,
         time: SharedTimeSource,
         buffer: Duration,
-        profile: Option<String>,
-        default_chain: bool,
+        limit: LoadLimit,
+        origin: Origin,
     ) -> Self {
         Self {
             provider,
             time,
             buffer,
-            profile,
-            default_chain,
-            cache: Refreshing::new(),
+            origin,
+            cache: Refreshing::new(limit),
             jitter_seed: Mutex::new(std::collections::hash_map::RandomState::new().hash_one(0u8)),
         }
     }
@@ -322,12 +393,27 @@ impl CredentialCache {
             .await
     }
 
+    /// Forgets `refused` (credentials a service said are expired or unknown), so that the
+    /// next request loads new ones. Static credentials are kept: asking again changes nothing.
+    /// Returns whether they were dropped.
+    pub(crate) fn invalidate(&self, refused: &Credentials) -> bool {
+        if self.origin.fixed {
+            return false;
+        }
+        let dropped = self.cache.invalidate(|cached| same(cached, refused));
+        if dropped {
+            tracing::warn!(
+                access_key_id = refused.access_key_id(),
+                "the service refused the cached AWS credentials as expired or unknown; loading new ones"
+            );
+        }
+        dropped
+    }
+
     async fn load(&self, now: SystemTime) -> Result<Fresh<Credentials>, Error> {
-        let credentials = self
-            .provider
-            .provide_credentials()
-            .await
-            .map_err(|e| provider_error(e, self.profile.as_deref(), self.default_chain))?;
+        let credentials = self.provider.provide_credentials().await.map_err(|e| {
+            provider_error(e, self.origin.profile.as_deref(), self.origin.default_chain)
+        })?;
         let expires_at = credentials.expiry();
         if expires_at.is_some_and(|at| at <= now) {
             return Err(Error::new(
@@ -341,6 +427,11 @@ impl CredentialCache {
             ?expires_at,
             "loaded AWS credentials"
         );
+        // Without an expiry, ask again after a while (keys get rotated); static ones never change.
+        let expires_at = match expires_at {
+            None if !self.origin.fixed => Some(now + NO_EXPIRY_LIFETIME),
+            other => other,
+        };
         Ok(Fresh {
             refresh_at: expires_at.map(|at| self.refresh_time(now, at)),
             expires_at,
@@ -367,4 +458,11 @@ impl CredentialCache {
         *seed = hasher.finish();
         (*seed >> 11) as f64 / (1u64 << 53) as f64
     }
+}
+
+/// The same identity: a service that refused one refuses the other.
+pub(crate) fn same(a: &Credentials, b: &Credentials) -> bool {
+    a.access_key_id() == b.access_key_id()
+        && a.secret_access_key() == b.secret_access_key()
+        && a.session_token() == b.session_token()
 }

@@ -5,6 +5,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::Arc;
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -18,6 +19,11 @@ pub enum ErrorKind {
     /// A credential provider failed (a network error, an expired SSO session, a
     /// `credential_process` that exited non-zero, ...). The source error says why.
     CredentialsProvider,
+    /// A credential or bearer-token provider did not answer within
+    /// [`credentials_timeout`](crate::AwsAuthBuilder::credentials_timeout) (default 5 s).
+    /// Retryable: the next request asks the provider again. Check that the endpoint it uses
+    /// (instance metadata, SSO, STS, a `credential_process`) answers, or raise the timeout.
+    ProviderTimeout,
     /// No region was configured. Call `AwsAuthBuilder::region` or set `AWS_REGION`.
     NoRegion,
     /// The builder's settings are invalid or contradict each other.
@@ -69,11 +75,13 @@ pub enum ErrorKind {
 /// }
 /// # }
 /// ```
+#[derive(Clone)]
 pub struct Error {
     kind: ErrorKind,
     message: String,
     retryable: bool,
-    source: Option<BoxError>,
+    // Shared, so that one failed credential load can be handed to every request waiting on it.
+    source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
 }
 
 impl Error {
@@ -87,7 +95,7 @@ impl Error {
     }
 
     pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
-        self.source = Some(source.into());
+        self.source = Some(Arc::from(source.into()));
         self
     }
 
@@ -110,11 +118,40 @@ impl Error {
 
     /// The `reqwest_aws_auth::Error` inside an error returned by a
     /// [`reqwest_middleware::ClientWithMiddleware`], if that is where it came from.
+    ///
+    /// It is found behind wrappers that keep the [`source`](StdError::source) chain, and
+    /// behind `reqwest-retry`'s `RetryError` (which wraps every error of the middleware after
+    /// it; its `Error` variant hides the source chain, so with `reqwest-retry` enable this
+    /// crate's `retry` feature, which looks inside it).
     pub fn from_middleware(err: &reqwest_middleware::Error) -> Option<&Error> {
         match err {
-            reqwest_middleware::Error::Middleware(inner) => inner.downcast_ref::<Error>(),
+            reqwest_middleware::Error::Middleware(inner) => Self::find(&**inner),
             reqwest_middleware::Error::Reqwest(_) => None,
         }
+    }
+
+    /// The `reqwest_aws_auth::Error` that `err` is, or that its `source()` chain holds (also
+    /// through a nested [`reqwest_middleware::Error`]).
+    pub fn find<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a Error> {
+        let mut next = Some(err);
+        while let Some(err) = next {
+            if let Some(ours) = err.downcast_ref::<Error>() {
+                return Some(ours);
+            }
+            if let Some(middleware) = err.downcast_ref::<reqwest_middleware::Error>() {
+                return Self::from_middleware(middleware);
+            }
+            #[cfg(feature = "retry")]
+            if let Some(
+                reqwest_retry::RetryError::Error(inner)
+                | reqwest_retry::RetryError::WithRetries { err: inner, .. },
+            ) = err.downcast_ref::<reqwest_retry::RetryError>()
+            {
+                return Self::from_middleware(inner);
+            }
+            next = err.source();
+        }
+        None
     }
 
     // Constructors, one per situation, so that each message (cause + fix) is written once.

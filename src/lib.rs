@@ -36,7 +36,12 @@
 //! `cli` feature builds `aws-sigv4-curl`, a curl for AWS APIs that signs with this crate.
 //!
 //! Put retries before auth (`.with(retry).with(auth)`): every attempt is then signed afresh,
-//! and signing again replaces the earlier signature headers. Failures are [`Error`]s with an
+//! and signing again replaces the earlier signature headers (feature `retry`:
+//! `retry::AwsRetryableStrategy` classifies AWS errors for `reqwest-retry`). The middleware
+//! itself sends a request a second time only when the service refused the first with an AWS
+//! error code that blames the clock (and its `Date` explains it) or dead credentials
+//! ([`AwsErrorCode`]). Credential loads are bounded by
+//! [`credentials_timeout`](AwsAuthBuilder::credentials_timeout). Failures are [`Error`]s with an
 //! [`ErrorKind`], a message naming the cause and the fix, and
 //! [`is_retryable`](Error::is_retryable). To check signatures in your own tests, see
 //! [`verify`] and (feature `wiremock`) `reqwest_aws_auth::wiremock`.
@@ -54,7 +59,11 @@ mod error;
 mod headers;
 mod presign;
 mod refresh;
+mod refusal;
+#[cfg(feature = "retry")]
+pub mod retry;
 mod sign;
+mod signing_log;
 mod uri;
 pub mod verify;
 #[cfg(feature = "wiremock")]
@@ -64,9 +73,11 @@ pub use auth::AwsAuth;
 pub use builder::AwsAuthBuilder;
 pub use error::{Error, ErrorKind};
 pub use presign::{MAX_PRESIGN_EXPIRY, PresignSessionToken};
+pub use refusal::AwsErrorCode;
 pub use sign::StreamingBody;
 
-/// The README's examples, compiled and run as doctests (one needs the `wiremock` feature).
-#[cfg(all(doctest, feature = "wiremock"))]
+/// The README's examples, compiled and run as doctests (they need the `wiremock` and `retry`
+/// features).
+#[cfg(all(doctest, feature = "wiremock", feature = "retry"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -15,6 +15,7 @@ use http::header::{AUTHORIZATION, HeaderName};
 
 use crate::error::{Error, ErrorKind};
 use crate::headers::HeaderPolicy;
+use crate::signing_log;
 use crate::uri;
 
 pub(crate) const X_AMZ_DATE: &str = "x-amz-date";
@@ -116,7 +117,7 @@ pub(crate) fn sign_request(
     for name in SIGNATURE_HEADERS {
         request.headers_mut().remove(name);
     }
-    trim_header_values(request.headers_mut());
+    normalize_header_values(request.headers_mut(), &config.headers);
 
     let body = match request.body() {
         None => SignableBody::Bytes(&[]),
@@ -154,9 +155,38 @@ pub(crate) fn sign_request(
         .build()
         .map_err(signing_error)?
         .into();
-    let (instructions, _signature) = aws_sigv4::http_request::sign(signable, &params)
-        .map_err(signing_error)?
-        .into_parts();
+    let debug = tracing::enabled!(tracing::Level::DEBUG);
+    let (output, canonical_request) = if debug {
+        signing_log::capture(|| aws_sigv4::http_request::sign(signable, &params))
+    } else {
+        (aws_sigv4::http_request::sign(signable, &params), None)
+    };
+    let (instructions, signature) = output.map_err(signing_error)?.into_parts();
+    if debug {
+        let string_to_sign = canonical_request.as_deref().and_then(|creq| {
+            signing_log::string_to_sign(
+                creq,
+                &signing_log::SignedRequest {
+                    credentials,
+                    region,
+                    service: &config.service,
+                    time,
+                    signature: &signature,
+                },
+            )
+        });
+        tracing::debug!(
+            method = %request.method(),
+            url = %request.url(),
+            service = %config.service,
+            region = %region,
+            canonical_request = %canonical_request
+                .as_deref()
+                .unwrap_or("(unavailable: tracing's TRACE level is compiled out)"),
+            string_to_sign = %string_to_sign.as_deref().unwrap_or("(unavailable)"),
+            "signed request with SigV4"
+        );
+    }
 
     let (new_headers, _) = instructions.into_parts();
     for header in new_headers {
@@ -169,25 +199,33 @@ pub(crate) fn sign_request(
     Ok(())
 }
 
-/// A server strips spaces and tabs around a field value (RFC 9110 §5.5) before canonicalising,
-/// while aws-sigv4 trims only spaces: send values already trimmed, so both see the same text.
-fn trim_header_values(headers: &mut http::HeaderMap) {
-    let is_edge_ws = |b: &u8| *b == b' ' || *b == b'\t';
-    for value in headers.values_mut() {
+/// Puts every signed header value in the one form all readers agree on: no spaces or tabs
+/// around it (a server strips them, RFC 9110 §5.5, while aws-sigv4 trims only spaces), and
+/// each run of spaces and tabs inside collapsed to one space (aws-sigv4 collapses only spaces;
+/// botocore, the JavaScript SDK and several servers collapse tabs too). The value is sent as
+/// it is signed, so no server can canonicalise it differently.
+fn normalize_header_values(headers: &mut http::HeaderMap, policy: &HeaderPolicy) {
+    let is_ws = |b: &u8| *b == b' ' || *b == b'\t';
+    for (name, value) in headers.iter_mut() {
         let bytes = value.as_bytes();
-        if bytes.first().is_some_and(is_edge_ws) || bytes.last().is_some_and(is_edge_ws) {
-            let start = bytes
-                .iter()
-                .position(|b| !is_edge_ws(b))
-                .unwrap_or(bytes.len());
-            let end = bytes
-                .iter()
-                .rposition(|b| !is_edge_ws(b))
-                .map_or(start, |i| i + 1);
-            if let Ok(mut trimmed) = HeaderValue::from_bytes(&bytes[start..end]) {
-                trimmed.set_sensitive(value.is_sensitive());
-                *value = trimmed;
+        let needs_work = bytes.first().is_some_and(is_ws)
+            || bytes.last().is_some_and(is_ws)
+            || bytes
+                .windows(2)
+                .any(|w| is_ws(&w[0]) && (w[0] == b'\t' || is_ws(&w[1])));
+        if !needs_work || !policy.is_signed(name) {
+            continue;
+        }
+        let mut out = Vec::with_capacity(bytes.len());
+        for word in bytes.split(is_ws).filter(|w| !w.is_empty()) {
+            if !out.is_empty() {
+                out.push(b' ');
             }
+            out.extend_from_slice(word);
+        }
+        if let Ok(mut normalized) = HeaderValue::from_bytes(&out) {
+            normalized.set_sensitive(value.is_sensitive());
+            *value = normalized;
         }
     }
 }

@@ -12,9 +12,10 @@
 //! - **Path, non-S3 services.** Left exactly as it is: the server URI-encodes the raw path once
 //!   more, and `aws-sigv4`'s double-encoding mode computes the same thing from the same bytes.
 //!   Literal `@`, `:` and friends stay literal (API Gateway's `/@connections/` routes on them).
-//! - **Path, S3.** S3 decodes the path and encodes it again before comparing, so each segment
-//!   is decoded and re-encoded byte for byte (as botocore sends keys); `aws-sigv4`'s
-//!   single-encoding mode then signs exactly that.
+//! - **Path, S3.** S3 decodes the path (the object key) and encodes it again before comparing,
+//!   leaving `/` literal, so the path is decoded and re-encoded byte for byte (as botocore sends
+//!   keys), and an encoded slash (`%2F`, which names the same key) is sent as `/`;
+//!   `aws-sigv4`'s single-encoding mode then signs exactly that.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode, percent_encode};
 
@@ -26,6 +27,9 @@ const SIGV4_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
+
+/// An S3 path: the same, but `/` separates the key's parts and is never encoded.
+const S3_PATH_ENCODE: &AsciiSet = &SIGV4_ENCODE.remove(b'/');
 
 fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
@@ -78,8 +82,9 @@ fn is_canonical_component(s: &str, extra: &[u8]) -> bool {
     true
 }
 
+/// Canonical S3 path: canonical escapes, and no `%2F` (S3 reads it as `/`).
 fn is_canonical_path(path: &str) -> bool {
-    is_canonical_component(path, b"/")
+    is_canonical_component(path, b"/") && !path.contains("%2F")
 }
 
 /// Canonical when every piece is non-empty, has canonical escapes, and decodes to UTF-8.
@@ -101,14 +106,9 @@ fn decodes_to_utf8(s: &str) -> bool {
 }
 
 fn canonical_path(path: &str) -> String {
+    let decoded: Vec<u8> = percent_decode(path.as_bytes()).collect();
     let mut out = String::with_capacity(path.len() + 8);
-    for (i, segment) in path.split('/').enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        let decoded: Vec<u8> = percent_decode(segment.as_bytes()).collect();
-        push_encoded(&mut out, &decoded);
-    }
+    out.extend(percent_encode(&decoded, S3_PATH_ENCODE));
     out
 }
 
@@ -196,10 +196,14 @@ mod tests {
             ),
             (
                 "https://h/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A1%3Afoo%2Fbar/invoke",
-                "https://h/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A1%3Afoo%2Fbar/invoke",
+                "https://h/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A1%3Afoo/bar/invoke",
             ),
             ("https://h/a%7eb%41", "https://h/a~bA"),
-            ("https://h/a%2fb", "https://h/a%2Fb"),
+            ("https://h/a%2fb", "https://h/a/b"),
+            (
+                "https://h/bucket/dir%2Fsub%2ffile",
+                "https://h/bucket/dir/sub/file",
+            ),
             ("https://h/a b(c)!*'", "https://h/a%20b%28c%29%21%2A%27"),
             ("https://h/caf%C3%A9/ሴ", "https://h/caf%C3%A9/%E1%88%B4"),
             ("https://h/a+b", "https://h/a%2Bb"),
@@ -249,6 +253,7 @@ mod tests {
     fn canonical_input_is_recognised_without_rewriting() {
         assert!(is_canonical_path("/v1/chat/completions"));
         assert!(is_canonical_path("/a%3Ab"));
+        assert!(!is_canonical_path("/a%2Fb"));
         assert!(!is_canonical_path("/a:b"));
         assert!(!is_canonical_path("/a%3ab"));
         assert!(!is_canonical_path("/a%41"));

@@ -1,5 +1,7 @@
 //! Clock-skew correction against a server whose clock is an hour ahead of this machine's and
-//! that refuses signatures more than five minutes off its own time, as AWS services do.
+//! that refuses signatures more than five minutes off its own time, as AWS services do
+//! (`403` with `x-amzn-ErrorType: InvalidSignatureException`). Hostile and app refusals are in
+//! `tests/recovery.rs`.
 
 use std::time::{Duration, SystemTime};
 
@@ -50,7 +52,10 @@ impl wiremock::Respond for SkewedService {
             });
         let template = match verdict {
             Ok(()) => ResponseTemplate::new(200),
-            Err(rejection) => ResponseTemplate::new(403).set_body_string(rejection.to_string()),
+            // As API Gateway answers: the error code in x-amzn-ErrorType.
+            Err(rejection) => ResponseTemplate::new(403)
+                .insert_header("x-amzn-errortype", "InvalidSignatureException")
+                .set_body_string(format!(r#"{{"message":"{}"}}"#, rejection.reason())),
         }
         .insert_header("date", httpdate::fmt_http_date(server_now()).as_str());
         if self.cached {

@@ -140,10 +140,10 @@ async fn sign_once(auth: &AwsAuth) -> Result<String, reqwest_aws_auth::Error> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ten_thousand_requests_at_128_in_flight_call_the_provider_once() {
+async fn ten_thousand_requests_at_256_in_flight_call_the_provider_once() {
     let clock = Clock::new();
     let mut provider = CountingProvider::new(clock.clone(), Duration::from_secs(3600));
-    // A slow provider makes the first 128 requests all wait on the same load.
+    // A slow provider makes the first 256 requests all wait on the same load.
     provider.delay = Duration::from_millis(50);
     let auth = auth_with(provider.clone(), clock);
     let answer = Arc::new(Answer200 {
@@ -154,7 +154,7 @@ async fn ten_thousand_requests_at_128_in_flight_call_the_provider_once() {
         .with_arc(answer.clone())
         .build();
 
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(128));
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(256));
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..10_000 {
         let permit = semaphore.clone().acquire_owned().await.unwrap();
@@ -246,7 +246,7 @@ async fn a_failed_refresh_keeps_serving_valid_credentials_and_is_not_cached() {
     assert_eq!(sign_once(&auth).await.unwrap(), "AKID3");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn expired_credentials_and_a_failing_provider_give_a_retryable_error() {
     let clock = Clock::new();
     let provider = CountingProvider::new(clock.clone(), Duration::from_secs(3600));
@@ -262,18 +262,31 @@ async fn expired_credentials_and_a_failing_provider_give_a_retryable_error() {
     assert!(std::error::Error::source(&err).is_some());
 
     provider.fail.store(false, Ordering::SeqCst);
+    tokio::time::advance(FAILED_LOAD_BACKOFF).await;
     assert_eq!(sign_once(&auth).await.unwrap(), "AKID3");
 }
 
-#[tokio::test]
-async fn a_failing_first_load_is_not_cached() {
+/// How long a failed load is handed out again without asking the provider (the crate's 1 s).
+const FAILED_LOAD_BACKOFF: Duration = Duration::from_millis(1001);
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_first_load_is_shared_for_a_moment_then_tried_again() {
     let clock = Clock::new();
     let provider = CountingProvider::new(clock.clone(), Duration::from_secs(3600));
     provider.fail.store(true, Ordering::SeqCst);
     let auth = auth_with(provider.clone(), clock);
-    assert!(sign_once(&auth).await.is_err());
+    let first = sign_once(&auth).await.unwrap_err();
     provider.fail.store(false, Ordering::SeqCst);
+
+    // Within the back-off, the same failure is handed out and the provider left alone.
+    let again = sign_once(&auth).await.unwrap_err();
+    assert_eq!(again.to_string(), first.to_string());
+    assert_eq!(provider.calls(), 1);
+
+    // After it, the provider is asked again: the failure is not kept.
+    tokio::time::advance(FAILED_LOAD_BACKOFF).await;
     assert_eq!(sign_once(&auth).await.unwrap(), "AKID2");
+    assert_eq!(provider.calls(), 2);
 }
 
 #[tokio::test]

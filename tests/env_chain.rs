@@ -109,7 +109,66 @@ fn invalid_region_from_env_is_refused() {
     );
 }
 
+/// A `credential_process` that never answers: the default chain's load times out, and the
+/// request fails with a retryable error naming the chain, instead of hanging.
+#[test]
+fn a_hung_credential_process_times_out() {
+    run_child(
+        "hung_credential_process",
+        &[],
+        "[default]\nregion = us-east-1\ncredential_process = sleep 60\n",
+        "",
+    );
+}
+
+/// A `credential_process` whose keys rotate and carry no expiry: asked again after 15 minutes.
+#[test]
+fn keys_without_expiry_from_credential_process_are_fetched_again() {
+    let dir =
+        std::env::temp_dir().join(format!("reqwest-aws-auth-rotating-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("rotate.sh");
+    let counter = dir.join("count");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nn=$(cat '{c}' 2>/dev/null || echo 0)\nn=$((n+1))\necho $n > '{c}'\n\
+             printf '{{\"Version\":1,\"AccessKeyId\":\"AKIDPROC%s\",\"SecretAccessKey\":\"s\"}}' $n\n",
+            c = counter.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    run_child(
+        "rotating_credential_process",
+        &[],
+        &format!(
+            "[default]\nregion = us-east-1\ncredential_process = {}\n",
+            script.display()
+        ),
+        "",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // ---- the child ----
+
+#[derive(Debug, Clone, Default)]
+struct ManualClock(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl ManualClock {
+    fn advance(&self, by: std::time::Duration) {
+        self.0
+            .fetch_add(by.as_secs(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl aws_smithy_async::time::TimeSource for ManualClock {
+    fn now(&self) -> std::time::SystemTime {
+        std::time::SystemTime::now()
+            + std::time::Duration::from_secs(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
 
 async fn authorization(auth: &AwsAuth) -> Result<String, reqwest_aws_auth::Error> {
     let mut request = reqwest::Client::new()
@@ -193,6 +252,42 @@ async fn child() {
                 .unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
             assert!(err.to_string().contains("us-east-1"), "{err}");
+        }
+        "hung_credential_process" => {
+            let auth = builder()
+                .credentials_timeout(std::time::Duration::from_millis(500))
+                .build()
+                .unwrap();
+            let err =
+                tokio::time::timeout(std::time::Duration::from_secs(20), authorization(&auth))
+                    .await
+                    .expect("hung behind credential_process")
+                    .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::ProviderTimeout, "{err}");
+            assert!(err.is_retryable());
+            assert!(
+                err.to_string().contains("default credential chain"),
+                "{err}"
+            );
+        }
+        "rotating_credential_process" => {
+            let clock = ManualClock::default();
+            let auth = builder().time_source(clock.clone()).build().unwrap();
+            let key = |header: String| {
+                header
+                    .split("Credential=")
+                    .nth(1)
+                    .unwrap()
+                    .split('/')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            };
+            assert_eq!(key(authorization(&auth).await.unwrap()), "AKIDPROC1");
+            clock.advance(std::time::Duration::from_secs(60));
+            assert_eq!(key(authorization(&auth).await.unwrap()), "AKIDPROC1");
+            clock.advance(std::time::Duration::from_secs(16 * 60));
+            assert_eq!(key(authorization(&auth).await.unwrap()), "AKIDPROC2");
         }
         other => panic!("unknown scenario {other}"),
     }

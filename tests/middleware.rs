@@ -514,3 +514,68 @@ async fn signed_host_is_the_host_header_on_the_wire() {
         assert!(verdict.is_ok(), "{url}: {}", verdict.unwrap_err());
     }
 }
+
+/// Verifies what `server` received, as a service with the test credentials would.
+fn verifies(request: &wiremock::Request, service: &str) -> Result<(), String> {
+    use reqwest_aws_auth::verify::{ReceivedRequest, Verifier};
+    let headers: Vec<(&str, &str)> = request
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.to_str().unwrap()))
+        .collect();
+    let target = match request.url.query() {
+        Some(q) => format!("{}?{q}", request.url.path()),
+        None => request.url.path().to_owned(),
+    };
+    Verifier::new(session_credentials(), "eu-west-1", service)
+        .now(t0())
+        .verify(&ReceivedRequest {
+            method: request.method.as_str(),
+            target: &target,
+            headers: &headers,
+            body: &request.body,
+        })
+        .map_err(|r| r.to_string())
+}
+
+#[tokio::test]
+async fn tabs_inside_header_values_go_out_collapsed_as_they_are_signed() {
+    let server = answering_200("GET").await;
+    let client = ClientBuilder::new(reqwest::Client::new())
+        .with(auth("execute-api"))
+        .build();
+    client
+        .get(server.uri())
+        .header("x-meta", "a\tb")
+        .header("x-mixed", "a \t  b\t\tc")
+        .header("user-agent", "unsigned\t\tkept")
+        .send()
+        .await
+        .unwrap();
+    let received = &server.received_requests().await.unwrap()[0];
+    assert_eq!(header(received, "x-meta"), ["a b"]);
+    assert_eq!(header(received, "x-mixed"), ["a b c"]);
+    assert_eq!(
+        header(received, "user-agent"),
+        ["unsigned\t\tkept"],
+        "unsigned: untouched"
+    );
+    verifies(received, "execute-api").unwrap();
+}
+
+#[tokio::test]
+async fn an_encoded_slash_in_an_s3_key_goes_out_as_a_slash() {
+    let server = answering_200("PUT").await;
+    let client = ClientBuilder::new(reqwest::Client::new())
+        .with(auth("s3"))
+        .build();
+    client
+        .put(format!("{}/bucket/dir%2Fsub%2ffile", server.uri()))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    let received = &server.received_requests().await.unwrap()[0];
+    assert_eq!(received.url.path(), "/bucket/dir/sub/file");
+    verifies(received, "s3").unwrap();
+}

@@ -926,3 +926,84 @@ fn rejections_explain_themselves_without_secrets() {
     };
     assert!(!format!("{received:?}").contains(&token));
 }
+
+/// Signs `GET /?q=a+b` for `execute-api` with `string_to_sign`'s signature at 2015-08-30.
+fn plus_request(string_to_sign: Option<&str>, secret: &str) -> Owned {
+    let time = unix(1_440_938_160);
+    let signature = string_to_sign.map_or("0".repeat(64), |sts| {
+        let key =
+            aws_sigv4::sign::v4::generate_signing_key(secret, time, "us-east-1", "execute-api");
+        aws_sigv4::sign::v4::calculate_signature(key, sts.as_bytes())
+    });
+    Owned {
+        method: "GET".into(),
+        target: "/?q=a+b".into(),
+        headers: vec![
+            ("host".into(), "example.amazonaws.com".into()),
+            ("x-amz-date".into(), "20150830T123600Z".into()),
+            (
+                "authorization".into(),
+                format!(
+                    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/execute-api/aws4_request, \
+                     SignedHeaders=host;x-amz-date, Signature={signature}"
+                ),
+            ),
+        ],
+        body: Vec::new(),
+    }
+}
+
+/// A literal `+` in a query is a plus to some services and a space to others (aws-sigv4 and
+/// this crate's signer read it as a space, botocore as a plus): the verifier accepts either
+/// reading, and its rejection says it tried both.
+#[test]
+fn a_literal_plus_in_the_query_is_accepted_under_either_reading() {
+    let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    let credentials = Credentials::new("AKIDEXAMPLE", secret, None, None, "test");
+    let verifier =
+        Verifier::new(credentials.clone(), "us-east-1", "execute-api").now(unix(1_440_938_160));
+
+    // The verifier's own workings for the literal reading, from a refused request.
+    let refused = plus_request(None, secret).verify(&verifier).unwrap_err();
+    assert_eq!(refused.reason(), RejectReason::SignatureMismatch);
+    assert!(
+        refused.detail().contains("literal plus") && refused.detail().contains("space"),
+        "{refused}"
+    );
+    let canonical = refused.canonical_request().unwrap();
+    assert!(canonical.contains("\nq=a%2Bb\n"), "{canonical}");
+    plus_request(refused.string_to_sign(), secret)
+        .verify(&verifier)
+        .expect("signed with `+` as a plus");
+
+    // aws-sigv4, signing the same URL, reads `+` as a space.
+    let identity = aws_smithy_runtime_api::client::identity::Identity::from(credentials);
+    let mut settings = aws_sigv4::http_request::SigningSettings::default();
+    settings.payload_checksum_kind = aws_sigv4::http_request::PayloadChecksumKind::NoHeader;
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("execute-api")
+        .time(unix(1_440_938_160))
+        .settings(settings)
+        .build()
+        .unwrap()
+        .into();
+    let signable = aws_sigv4::http_request::SignableRequest::new(
+        "GET",
+        "https://example.amazonaws.com/?q=a+b",
+        [("host", "example.amazonaws.com")].into_iter(),
+        aws_sigv4::http_request::SignableBody::Bytes(&[]),
+    )
+    .unwrap();
+    let (instructions, _) = aws_sigv4::http_request::sign(signable, &params)
+        .unwrap()
+        .into_parts();
+    let mut request = plus_request(None, secret);
+    for header in instructions.headers() {
+        *request.header_mut(header.0) = header.1.to_owned();
+    }
+    request
+        .verify(&verifier)
+        .expect("signed with `+` as a space");
+}

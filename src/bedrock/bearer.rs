@@ -18,14 +18,20 @@ use crate::bedrock::{BEARER_TOKEN_ENV, BearerToken};
 use crate::builder::{AwsAuthBuilder, validate_region};
 use crate::credentials::resolve_region;
 use crate::error::{Error, ErrorKind};
+use crate::refresh::LoadLimit;
 use crate::sign::{self, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
 
 /// Where the token comes from.
 pub(crate) enum TokenSource {
     /// `.bearer_token(...)` or `AWS_BEARER_TOKEN_BEDROCK`, prepared once at build.
     Static(Arc<Prepared>),
-    /// `.bearer_token_provider(...)`, with the last token it gave, prepared.
-    Provider(SharedBearerTokenProvider, Mutex<Option<Arc<Prepared>>>),
+    /// `.bearer_token_provider(...)`, with the last token it gave, prepared, and how long it
+    /// may take to answer.
+    Provider(
+        SharedBearerTokenProvider,
+        Mutex<Option<Arc<Prepared>>>,
+        LoadLimit,
+    ),
 }
 
 /// A token with what every request needs from it, computed once per token: the header value,
@@ -60,8 +66,11 @@ impl TokenSource {
     async fn prepared(&self) -> Result<Arc<Prepared>, Error> {
         match self {
             TokenSource::Static(prepared) => Ok(prepared.clone()),
-            TokenSource::Provider(provider, last) => {
-                let token = provider::provide(provider.as_ref()).await?;
+            TokenSource::Provider(provider, last, limit) => {
+                let token =
+                    tokio::time::timeout(limit.timeout, provider::provide(provider.as_ref()))
+                        .await
+                        .map_err(|_| limit.timed_out())??;
                 let mut last = last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                 if let Some(prepared) = last.as_ref()
                     && prepared.token.expose_secret() == token.expose_secret()
@@ -288,7 +297,14 @@ pub(crate) fn bearer_mode(builder: &AwsAuthBuilder) -> Result<Option<Bearer>, Er
     let source = if let Some(token) = &builder.bearer_token {
         TokenSource::Static(Arc::new(Prepared::new(token.clone())?))
     } else if let Some(provider) = &builder.bearer_token_provider {
-        TokenSource::Provider(provider.clone(), Mutex::new(None))
+        TokenSource::Provider(
+            provider.clone(),
+            Mutex::new(None),
+            LoadLimit {
+                timeout: builder.cache_settings()?.timeout,
+                provider: "the bearer-token provider given to `.bearer_token_provider(...)`".into(),
+            },
+        )
     } else if let Some(token) = env_token(builder)? {
         TokenSource::Static(Arc::new(Prepared::new(token)?))
     } else {

@@ -22,9 +22,12 @@ use crate::bedrock::BearerToken;
 use crate::bedrock::provider::{ProvideBearerToken, ProviderError};
 use crate::bedrock::token::SHORT_TERM_KEY_PREFIX;
 use crate::builder::validate_region;
-use crate::credentials::{ChosenSources, CredentialSource, DEFAULT_REFRESH_BUFFER, Resolver};
+use crate::credentials::{
+    CacheSettings, ChosenSources, CredentialSource, DEFAULT_CREDENTIALS_TIMEOUT,
+    DEFAULT_REFRESH_BUFFER, Resolver,
+};
 use crate::error::{Error, ErrorKind};
-use crate::refresh::{Fresh, Refreshing};
+use crate::refresh::{Fresh, LoadLimit, Refreshing};
 
 /// The longest a short-term Bedrock API key can live: 12 hours.
 pub const MAX_SHORT_TERM_KEY_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
@@ -234,6 +237,7 @@ pub struct ShortTermKeyProviderBuilder {
     time_source: Option<SharedTimeSource>,
     lifetime: Option<Duration>,
     refresh_before: Option<Duration>,
+    credentials_timeout: Option<Duration>,
 }
 
 impl ShortTermKeyProviderBuilder {
@@ -288,6 +292,13 @@ impl ShortTermKeyProviderBuilder {
         self
     }
 
+    /// How long loading the credentials that sign a key may take (default 5 s); past it,
+    /// minting fails with a retryable [`ErrorKind::ProviderTimeout`].
+    pub fn credentials_timeout(mut self, timeout: Duration) -> Self {
+        self.credentials_timeout = Some(timeout);
+        self
+    }
+
     /// Use this clock for minting times and expiry instead of the system clock.
     pub fn time_source(mut self, time_source: impl TimeSource + 'static) -> Self {
         self.time_source = Some(SharedTimeSource::new(time_source));
@@ -310,19 +321,35 @@ impl ShortTermKeyProviderBuilder {
             .sources
             .single()?
             .unwrap_or(CredentialSource::DefaultChain);
+        let timeout = self
+            .credentials_timeout
+            .unwrap_or(DEFAULT_CREDENTIALS_TIMEOUT);
+        if timeout.is_zero() {
+            return Err(Error::invalid_config(
+                "`.credentials_timeout(...)` must be longer than zero: every load would fail",
+            ));
+        }
         let resolver = Resolver::new(
             source,
             self.profile,
             self.region,
             self.time_source.unwrap_or_default(),
-            DEFAULT_REFRESH_BUFFER,
+            CacheSettings {
+                refresh_buffer: DEFAULT_REFRESH_BUFFER,
+                timeout,
+            },
         );
         Ok(ShortTermKeyProvider {
             inner: std::sync::Arc::new(Inner {
                 resolver,
                 lifetime: Duration::from_secs(lifetime.as_secs()),
                 refresh_before: self.refresh_before.unwrap_or(DEFAULT_REFRESH_BUFFER),
-                keys: Refreshing::new(),
+                // Minting itself is pure: the bound covers resolving and loading credentials,
+                // each already bounded by `timeout`.
+                keys: Refreshing::new(LoadLimit {
+                    timeout: timeout * 2,
+                    provider: "minting a short-term Bedrock API key".into(),
+                }),
             }),
         })
     }

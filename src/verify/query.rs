@@ -12,9 +12,9 @@ use std::time::{Duration, SystemTime};
 use subtle::ConstantTimeEq;
 
 use super::{
-    ALGORITHM, Authorization, Headers, ReceivedRequest, RejectReason, Rejection, TERMINATOR,
-    Verifier, X_AMZ_CONTENT_SHA256, canonical_path, canonical_query, canonical_s3_path, decode,
-    is_unhashed_payload, redact_query, sha256_hex, split_target,
+    ALGORITHM, Authorization, Headers, PlusReading, ReceivedRequest, RejectReason, Rejection,
+    TERMINATOR, Verifier, X_AMZ_CONTENT_SHA256, canonical_path, canonical_query_of,
+    canonical_s3_path, decode, is_unhashed_payload, redact_query, sha256_hex, split_target,
 };
 use crate::presign::{MAX_PRESIGN_EXPIRY, PresignSessionToken};
 use crate::sign::is_s3_like;
@@ -114,6 +114,8 @@ struct Computed {
     body_sha256: String,
     canonical_redacted: String,
     string_to_sign: String,
+    /// The string-to-sign with the query's `+` read as a space, when the query has one.
+    plus_as_space: Option<String>,
 }
 
 impl Computed {
@@ -183,32 +185,39 @@ impl Computed {
                         && token_placement == PresignSessionToken::AppendedAfterSigning)
             })
             .collect();
-        let canonical_query = canonical_query(&signed_query.join("&"));
+        let signed_query = signed_query.join("&");
+        let canonical_query = canonical_query_of(&signed_query, PlusReading::Literal);
         let canonical_uri = if s3 {
             canonical_s3_path(path)
         } else {
             canonical_path(path, normalize_path)
         };
-        let mut canonical = format!("{}\n{canonical_uri}\n{canonical_query}\n", request.method);
-        let mut redacted = format!(
-            "{}\n{canonical_uri}\n{}\n",
-            request.method,
-            redact_query(&canonical_query)
-        );
+        let mut rest = String::new();
         for name in auth.signed_header_names() {
-            let line = format!("{name}:{}\n", headers.canonical_value(name));
-            canonical.push_str(&line);
-            redacted.push_str(&line);
+            rest.push_str(&format!("{name}:{}\n", headers.canonical_value(name)));
         }
-        let tail = format!("\n{}\n{payload_hash}", auth.signed_headers);
-        canonical.push_str(&tail);
-        redacted.push_str(&tail);
-        let string_to_sign = format!(
-            "{ALGORITHM}\n{}\n{}\n{}",
-            params.date,
-            auth.scope.as_string(),
-            sha256_hex(canonical.as_bytes())
-        );
+        rest.push_str(&format!("\n{}\n{payload_hash}", auth.signed_headers));
+        let canonical_of = |canonical_query: &str| {
+            format!(
+                "{}\n{canonical_uri}\n{canonical_query}\n{rest}",
+                request.method
+            )
+        };
+        let string_to_sign_of = |canonical: &str| {
+            format!(
+                "{ALGORITHM}\n{}\n{}\n{}",
+                params.date,
+                auth.scope.as_string(),
+                sha256_hex(canonical.as_bytes())
+            )
+        };
+        let string_to_sign = string_to_sign_of(&canonical_of(&canonical_query));
+        let redacted = canonical_of(&redact_query(&canonical_query));
+        // Services differ on a literal `+` in the query: a plus, or a space (form encoding).
+        let plus_as_space = signed_query.contains('+').then(|| {
+            let canonical_query = canonical_query_of(&signed_query, PlusReading::Space);
+            string_to_sign_of(&canonical_of(&canonical_query))
+        });
         Ok(Self {
             auth,
             params,
@@ -218,6 +227,7 @@ impl Computed {
             body_sha256,
             canonical_redacted: redacted,
             string_to_sign,
+            plus_as_space,
         })
     }
 
@@ -393,11 +403,15 @@ impl Verifier {
             &self.region,
             &self.service,
         );
-        let expected = aws_sigv4::sign::v4::calculate_signature(
-            signing_key,
-            computed.string_to_sign.as_bytes(),
-        );
-        if !bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
+        let matches = |string_to_sign: &str| {
+            let signature = aws_sigv4::sign::v4::calculate_signature(
+                signing_key.as_ref(),
+                string_to_sign.as_bytes(),
+            );
+            bool::from(signature.as_bytes().ct_eq(auth.signature.as_bytes()))
+        };
+        let plus_as_space_matches = computed.plus_as_space.as_deref().is_some_and(&matches);
+        if !matches(&computed.string_to_sign) && !plus_as_space_matches {
             return reject(
                 RejectReason::SignatureMismatch,
                 "X-Amz-Signature does not match the one computed from the request as received: \
