@@ -600,3 +600,31 @@ async fn the_wiremock_matcher_accepts_presigned_urls() {
     let tampered = url.as_str().replace("/bucket/key?", "/bucket/other?");
     assert_eq!(reqwest::get(&tampered).await.unwrap().status(), 404);
 }
+
+/// A server may read a literal `+` in the query as a plus or as a space; the verifier accepts
+/// a presigned query under either reading, as it does for header signing.
+#[tokio::test]
+async fn a_literal_plus_in_a_presigned_query_is_read_both_ways() {
+    let v = verifier("execute-api", None);
+    for (signed, on_the_wire) in [("a b", "a%20b"), ("a+b", "a%2Bb")] {
+        let mut request = get("https://api.example.com/prod");
+        request.url_mut().query_pairs_mut().append_pair("q", signed);
+        let url = auth("execute-api", None)
+            .presign(&request, Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(
+            url.query()
+                .unwrap()
+                .starts_with(&format!("q={on_the_wire}&")),
+            "{url}"
+        );
+        let mut plus = url.clone();
+        plus.set_query(Some(&url.query().unwrap().replacen(on_the_wire, "a+b", 1)));
+        verify_url(&v, "GET", &plus, &[], b"").unwrap();
+        let mut other = url.clone();
+        other.set_query(Some(&url.query().unwrap().replacen(on_the_wire, "a+c", 1)));
+        let rejection = verify_url(&v, "GET", &other, &[], b"").unwrap_err();
+        assert_eq!(rejection.reason(), RejectReason::SignatureMismatch);
+    }
+}
