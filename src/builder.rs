@@ -91,6 +91,7 @@ pub struct AwsAuthBuilder {
     pub(crate) outside_scope: OutsideScope,
     pub(crate) replace_authorization: bool,
     pub(crate) max_redirects: Option<usize>,
+    pub(crate) presign_session_token: crate::presign::PresignSessionToken,
 }
 
 /// How many redirects the middleware follows by default.
@@ -376,6 +377,26 @@ impl AwsAuthBuilder {
         self
     }
 
+    /// Where [`AwsAuth::presign`](crate::AwsAuth::presign) puts the session token of
+    /// temporary credentials: signed (the default, for S3, API Gateway and most services), or
+    /// appended after the signature for AWS IoT Core's MQTT over WebSocket. Header signing is
+    /// not affected.
+    ///
+    /// ```
+    /// use reqwest_aws_auth::{AwsAuth, PresignSessionToken};
+    ///
+    /// let iot = AwsAuth::builder()
+    ///     .service("iotdevicegateway")
+    ///     .region("eu-west-1")
+    ///     .presign_session_token(PresignSessionToken::AppendedAfterSigning)
+    ///     .build()?;
+    /// # Ok::<(), reqwest_aws_auth::Error>(())
+    /// ```
+    pub fn presign_session_token(mut self, placement: crate::presign::PresignSessionToken) -> Self {
+        self.presign_session_token = placement;
+        self
+    }
+
     /// Validates the settings and builds the middleware. No I/O happens here.
     ///
     /// Fails with [`ErrorKind::InvalidConfig`](crate::ErrorKind) for a missing or malformed
@@ -398,12 +419,13 @@ impl AwsAuthBuilder {
         let headers = self.header_policy()?;
         let time = self.time_source.clone().unwrap_or_default();
         let cache_settings = self.cache_settings()?;
-        let config = SigningConfig::new(
+        let mut config = SigningConfig::new(
             service,
             self.content_sha256.unwrap_or(true),
             headers,
             self.streaming,
         );
+        config.presign_session_token = self.presign_session_token;
         let resolver = Resolver::new(
             source.unwrap_or(CredentialSource::DefaultChain),
             self.profile,

@@ -53,6 +53,12 @@ pub enum ErrorKind {
     AuthorizationPresent,
     /// The request goes to an endpoint of another region than the one it is signed or keyed for.
     RegionMismatch,
+    /// A presigned URL's lifetime is outside 1 second to 7 days, or the credentials expire
+    /// before it could be used. Pass another `expires_in`, or renew the credentials.
+    InvalidExpiry,
+    /// The request cannot be presigned: a Bedrock API key (bearer mode) has no presigned form.
+    /// Presign with SigV4 credentials.
+    PresignUnsupported,
 }
 
 /// The error type of this crate.

@@ -31,6 +31,10 @@
 //! the body is hashed in place; a streaming body is refused unless the builder says how to
 //! sign it ([`StreamingBody`]).
 //!
+//! [`AwsAuth::presign`] makes presigned URLs instead (the signature in the query, as botocore
+//! writes it), for browsers, WebSocket clients and other processes without credentials. The
+//! `cli` feature builds `aws-sigv4-curl`, a curl for AWS APIs that signs with this crate.
+//!
 //! Put retries before auth (`.with(retry).with(auth)`): every attempt is then signed afresh,
 //! and signing again replaces the earlier signature headers (feature `retry`:
 //! `retry::AwsRetryableStrategy` classifies AWS errors for `reqwest-retry`). The middleware
@@ -55,6 +59,7 @@ mod credentials;
 mod error;
 mod headers;
 mod options;
+mod presign;
 mod redirect;
 mod refresh;
 mod refusal;
@@ -73,6 +78,7 @@ pub use auth::AwsAuth;
 pub use builder::AwsAuthBuilder;
 pub use error::{Error, ErrorKind};
 pub use options::RequestOptions;
+pub use presign::{MAX_PRESIGN_EXPIRY, PresignSessionToken};
 pub use refusal::AwsErrorCode;
 pub use scope::OutsideScope;
 pub use sign::StreamingBody;

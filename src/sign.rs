@@ -65,6 +65,8 @@ pub(crate) struct SigningConfig {
     pub(crate) s3: bool,
     /// As the builder asked (S3 sends the header whatever this says).
     pub(crate) content_sha256: bool,
+    /// Where presigned URLs put the session token (header signing always signs it).
+    pub(crate) presign_session_token: crate::presign::PresignSessionToken,
 }
 
 impl SigningConfig {
@@ -95,6 +97,7 @@ impl SigningConfig {
             streaming,
             s3,
             content_sha256,
+            presign_session_token: Default::default(),
         }
     }
 }
@@ -251,7 +254,7 @@ pub(crate) fn check_url(url: &url::Url) -> Result<(), Error> {
 }
 
 /// The URI as it goes on the wire: no fragment, no user info (reqwest moves it to a header).
-fn signing_uri(url: &url::Url) -> Cow<'_, str> {
+pub(crate) fn signing_uri(url: &url::Url) -> Cow<'_, str> {
     if url.username().is_empty() && url.password().is_none() {
         Cow::Borrowed(&url[..url::Position::AfterQuery])
     } else {
@@ -264,7 +267,7 @@ fn signing_uri(url: &url::Url) -> Cow<'_, str> {
     }
 }
 
-fn signing_error(err: impl std::error::Error + Send + Sync + 'static) -> Error {
+pub(crate) fn signing_error(err: impl std::error::Error + Send + Sync + 'static) -> Error {
     Error::new(
         ErrorKind::Signing,
         format!("aws-sigv4 could not sign the request: {err}"),

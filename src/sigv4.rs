@@ -52,12 +52,14 @@ fn config_for<'a>(
         Some(service) => validate_service(Some(service))?,
         None => config.service.clone(),
     };
-    Ok(Cow::Owned(SigningConfig::new(
+    let mut overridden = SigningConfig::new(
         service,
         config.content_sha256,
         config.headers.clone(),
         options.streaming_body.unwrap_or(config.streaming),
-    )))
+    );
+    overridden.presign_session_token = config.presign_session_token;
+    Ok(Cow::Owned(overridden))
 }
 
 impl SigV4 {

@@ -112,6 +112,11 @@ fn canonical_path(path: &str) -> String {
     out
 }
 
+/// `value` with every byte outside SigV4's unreserved set percent-encoded (uppercase hex).
+pub(crate) fn encode_component(value: &str) -> String {
+    percent_encode(value.as_bytes(), SIGV4_ENCODE).to_string()
+}
+
 fn push_encoded(out: &mut String, bytes: &[u8]) {
     out.extend(percent_encode(bytes, SIGV4_ENCODE));
 }

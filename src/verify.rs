@@ -52,8 +52,11 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::Credentials;
 use sha2::{Digest, Sha256};
 
+use crate::presign::PresignSessionToken;
 use crate::sign::is_s3_like;
 use subtle::ConstantTimeEq;
+
+mod query;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 const TERMINATOR: &str = "aws4_request";
@@ -118,6 +121,7 @@ pub struct Verifier {
     max_skew: Duration,
     now: Option<SystemTime>,
     normalize_path: bool,
+    presign_session_token: PresignSessionToken,
 }
 
 impl fmt::Debug for Verifier {
@@ -133,6 +137,7 @@ impl fmt::Debug for Verifier {
             .field("max_skew", &self.max_skew)
             .field("now", &self.now)
             .field("normalize_path", &self.normalize_path)
+            .field("presign_session_token", &self.presign_session_token)
             .finish_non_exhaustive()
     }
 }
@@ -154,6 +159,7 @@ impl Verifier {
             service,
             max_skew: DEFAULT_MAX_SKEW,
             now: None,
+            presign_session_token: PresignSessionToken::default(),
         }
     }
 
@@ -179,7 +185,17 @@ impl Verifier {
         self
     }
 
-    /// Verifies `request`'s SigV4 `Authorization` header.
+    /// For presigned URLs: whether the session token is part of the signed query (the
+    /// default) or appended after signing (AWS IoT Core), as
+    /// [`AwsAuthBuilder::presign_session_token`](crate::AwsAuthBuilder::presign_session_token)
+    /// sets it on the signing side.
+    pub fn presign_session_token(mut self, placement: PresignSessionToken) -> Self {
+        self.presign_session_token = placement;
+        self
+    }
+
+    /// Verifies `request`'s SigV4 `Authorization` header, or, for a request without one whose
+    /// query carries `X-Amz-Algorithm`, its presigned query (see below).
     ///
     /// Checked, in this order (the first failure is the [`RejectReason`]):
     /// - the request target is a valid origin-form target;
@@ -197,7 +213,22 @@ impl Verifier {
     ///   `UNSIGNED-PAYLOAD` / `STREAMING-...`); S3 signing names require it;
     /// - the signature, recomputed from the canonical request, matches (compared in constant
     ///   time).
+    ///
+    /// A presigned (query-signed) request is checked the same way, with the signing values
+    /// taken from the query: `X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Date`,
+    /// `X-Amz-Expires`, `X-Amz-SignedHeaders` and `X-Amz-Signature` present once each and well
+    /// formed ([`RejectReason::MalformedQuerySignature`]), `X-Amz-Expires` between 1 and 604800
+    /// seconds ([`RejectReason::InvalidExpires`]), the scope, `host` signed, the session token
+    /// in `X-Amz-Security-Token`, the signed headers present, `X-Amz-Date` not after the
+    /// current time plus the allowed skew ([`RejectReason::DateOutOfRange`]) and the URL not
+    /// expired ([`RejectReason::Expired`]), then the signature. The canonical query is the
+    /// query without `X-Amz-Signature` (and without the session token when it is
+    /// [appended after signing](Self::presign_session_token)); the payload hash is
+    /// `UNSIGNED-PAYLOAD` for S3 signing names and the body's SHA-256 otherwise.
     pub fn verify(&self, request: &ReceivedRequest<'_>) -> Result<(), Rejection> {
+        if query::is_query_signed(request) {
+            return self.verify_query(request);
+        }
         let computed = Computed::new(request, is_s3_like(&self.service), self.normalize_path)?;
         let reject = |reason, detail: String| Err(computed.reject(reason, detail));
         let auth = &computed.auth;
@@ -470,6 +501,13 @@ pub enum RejectReason {
     /// The signature is not the one computed from the request: a wrong secret key, or the
     /// request (method, path, query, a signed header, the body) changed after signing.
     SignatureMismatch,
+    /// A presigned URL's signing parameters are missing, repeated or malformed
+    /// (`X-Amz-Credential`, `X-Amz-SignedHeaders`, `X-Amz-Signature`, ...).
+    MalformedQuerySignature,
+    /// A presigned URL's `X-Amz-Expires` is not a number of seconds from 1 to 604800 (7 days).
+    InvalidExpires,
+    /// A presigned URL is used after `X-Amz-Date` + `X-Amz-Expires`.
+    Expired,
 }
 
 impl RejectReason {
@@ -497,6 +535,9 @@ impl RejectReason {
             Self::ContentSha256NotSigned => "x-amz-content-sha256 is not signed",
             Self::BodyHashMismatch => "body does not match x-amz-content-sha256",
             Self::SignatureMismatch => "signature mismatch",
+            Self::MalformedQuerySignature => "malformed presigned query",
+            Self::InvalidExpires => "invalid X-Amz-Expires",
+            Self::Expired => "presigned URL expired",
         }
     }
 }
@@ -574,6 +615,51 @@ impl fmt::Display for Rejection {
 }
 
 impl std::error::Error for Rejection {}
+
+/// The canonical request (session token redacted) and string-to-sign of `url`, the presigned
+/// form of `request`, for logging. `None` when they cannot be computed.
+pub(crate) fn describe_presigned_reqwest(
+    request: &reqwest::Request,
+    url: &url::Url,
+    service: &str,
+    token_placement: PresignSessionToken,
+) -> Option<(String, String)> {
+    let host = match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => return None,
+    };
+    let mut headers: Vec<(&str, &str)> = vec![("host", &host)];
+    headers.extend(
+        request
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
+    );
+    let body = request
+        .body()
+        .and_then(|b| b.as_bytes())
+        .unwrap_or_default();
+    let received = ReceivedRequest {
+        method: request.method().as_str(),
+        target: &url[url::Position::BeforePath..url::Position::AfterQuery],
+        headers: &headers,
+        body,
+    };
+    query::describe(&received, service, token_placement).ok()
+}
+
+/// `url` with the value of its `X-Amz-Security-Token` replaced by a placeholder, for logs.
+pub(crate) fn redact_url(url: &url::Url) -> String {
+    match url.query() {
+        Some(query) => format!(
+            "{}?{}",
+            &url[..url::Position::AfterPath],
+            redact_query(query)
+        ),
+        None => url.to_string(),
+    }
+}
 
 /// `x-amz-content-sha256` values that stand for a body not hashed into the signature.
 fn is_unhashed_payload(value: &str) -> bool {

@@ -1,0 +1,138 @@
+//! The command line, curl's flags where curl has one (parsed by clap).
+
+use clap::Parser;
+use reqwest::header::{HeaderName, HeaderValue};
+
+/// Exit codes, curl's where curl has one.
+pub(crate) mod exit {
+    /// A 2xx or 3xx answer, or any answer without `--fail`.
+    pub(crate) const OK: u8 = 0;
+    /// Usage, configuration and credential errors (clap's usage errors use it too).
+    pub(crate) const USAGE: u8 = 2;
+    /// curl's "couldn't connect to host".
+    pub(crate) const CONNECT: u8 = 7;
+    /// curl's "HTTP page not retrieved" (`--fail` and a status of 400 or more).
+    pub(crate) const HTTP_ERROR: u8 = 22;
+    /// curl's "operation timed out".
+    pub(crate) const TIMEOUT: u8 = 28;
+    /// curl's "failure in receiving network data", and writing the body failed.
+    pub(crate) const TRANSFER: u8 = 56;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "aws-sigv4-curl",
+    version,
+    about = "curl for AWS APIs: sends a request signed with AWS SigV4 (or a Bedrock API key), \
+             exactly as the reqwest-aws-auth library signs it",
+    after_help = "Credentials come from the AWS SDK's default chain (AWS_ACCESS_KEY_ID / \
+                  AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_PROFILE or --profile, SSO, \
+                  credential_process, container and instance metadata).\n\n\
+                  Exit codes: 0 for an answer (2xx and 3xx, and any other without --fail), \
+                  22 with --fail for a status of 400 or more, 2 for usage, configuration and \
+                  credential errors, 7 when the host cannot be reached, 28 when --max-time \
+                  runs out, 56 when the transfer fails.\n\n\
+                  Examples:\n  \
+                  aws-sigv4-curl --service execute-api https://abc.execute-api.eu-west-1.amazonaws.com/prod/items\n  \
+                  aws-sigv4-curl --service es --region eu-west-1 https://search-x.eu-west-1.es.amazonaws.com/_cluster/health\n  \
+                  aws-sigv4-curl --service s3 --presign 900 https://bucket.s3.eu-west-1.amazonaws.com/report.pdf\n  \
+                  aws-sigv4-curl --bedrock --region us-west-2 -H 'content-type: application/json' \\\n    \
+                  -d '{\"model\":\"openai.gpt-oss-120b\",\"input\":\"Hi\",\"stream\":true}' \\\n    \
+                  https://bedrock-mantle.us-west-2.api.aws/v1/responses"
+)]
+pub(crate) struct Args {
+    /// The URL to request (http, https; ws and wss with --presign).
+    pub(crate) url: String,
+
+    /// The method (default GET, or POST with --data).
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    pub(crate) method: Option<String>,
+
+    /// A header to send and sign, `Name: value` (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+
+    /// The body: a string, `@file`, or `@-` for stdin. Sent byte for byte (like curl's
+    /// --data-binary); no content-type is added, pass one with -H.
+    #[arg(
+        short = 'd',
+        long = "data",
+        visible_alias = "data-binary",
+        value_name = "DATA"
+    )]
+    pub(crate) data: Option<String>,
+
+    /// The SigV4 signing name: execute-api, lambda, es, aoss, s3, bedrock-mantle, ...
+    #[arg(long, value_name = "NAME", required_unless_present = "bedrock")]
+    pub(crate) service: Option<String>,
+
+    /// The region to sign for (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's).
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+
+    /// The shared config/credentials profile to use (default: AWS_PROFILE, or `default`).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) profile: Option<String>,
+
+    /// Amazon Bedrock Mantle: the API key in AWS_BEARER_TOKEN_BEDROCK if set, else SigV4 as
+    /// `bedrock-mantle`.
+    #[arg(long, conflicts_with = "service")]
+    pub(crate) bedrock: bool,
+
+    /// Sign `UNSIGNED-PAYLOAD` instead of the body's hash, and stream the body (S3 uploads).
+    #[arg(long)]
+    pub(crate) unsigned_payload: bool,
+
+    /// Print a presigned URL valid for SECONDS (1 to 604800) instead of sending the request.
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) presign: Option<u64>,
+
+    /// Print the response's status line and headers before its body.
+    #[arg(short, long)]
+    pub(crate) include: bool,
+
+    /// Show on stderr what is signed (canonical request and string-to-sign; never a secret)
+    /// and the response's status and headers.
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
+
+    /// Exit with 22, printing no body, when the status is 400 or more (as curl --fail).
+    #[arg(long)]
+    pub(crate) fail: bool,
+
+    /// Give up (exit 28) when the whole transfer takes longer than SECONDS.
+    #[arg(short = 'm', long = "max-time", value_name = "SECONDS")]
+    pub(crate) max_time: Option<f64>,
+}
+
+fn parse_header(raw: &str) -> Result<(HeaderName, HeaderValue), String> {
+    let Some((name, value)) = raw.split_once(':') else {
+        return Err(format!("`{raw}` is not `Name: value`"));
+    };
+    let name = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| format!("`{}` is not a valid header name", name.trim()))?;
+    let value = HeaderValue::from_str(value.trim())
+        .map_err(|_| format!("the value of `{name}` is not a valid header value"))?;
+    Ok((name, value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn headers_are_name_colon_value() {
+        let (name, value) = parse_header("X-Custom:  a: b ").unwrap();
+        assert_eq!(name, "x-custom");
+        assert_eq!(value, "a: b");
+        assert!(parse_header("no colon").is_err());
+        assert!(parse_header("bad name: v").is_err());
+        assert!(parse_header("x: a\nb").is_err());
+    }
+}
