@@ -104,7 +104,8 @@ impl AwsAuth {
         // A presigned URL carries a signature (and the session token) to whoever holds it:
         // the scope applies, and a pass-through setting does not make one unsigned.
         let scope = &self.inner.policy.scope;
-        if !scope.allows(request.url()) {
+        let web = matches!(request.url().scheme(), "http" | "https" | "ws" | "wss");
+        if web && !scope.allows(request.url()) {
             return Err(scope.refusal(request.url()));
         }
         let resolved = sigv4.resolver.resolve().await?;

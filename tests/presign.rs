@@ -124,7 +124,7 @@ async fn presigned_urls_are_accepted_by_the_verifier_and_only_as_signed() {
 async fn other_services_sign_the_body_hash() {
     let auth = auth("execute-api", None);
     let request = reqwest::Client::new()
-        .post("https://api.example.com/prod/items")
+        .post("https://abc.execute-api.us-east-1.amazonaws.com/prod/items")
         .body("{\"a\":1}")
         .build()
         .unwrap();
@@ -139,7 +139,7 @@ async fn other_services_sign_the_body_hash() {
 
     let get_url = auth
         .presign(
-            &get("https://api.example.com/prod/items"),
+            &get("https://abc.execute-api.us-east-1.amazonaws.com/prod/items"),
             Duration::from_secs(60),
         )
         .await
@@ -522,7 +522,10 @@ async fn bad_input_gets_a_typed_error_never_a_panic() {
         assert_eq!(err.kind(), ErrorKind::InvalidUrl, "{url}: {err}");
     }
     let err = sigv4
-        .presign(&get("https://h.example/?k=%FF"), Duration::from_secs(60))
+        .presign(
+            &get("https://h.execute-api.us-east-1.amazonaws.com/?k=%FF"),
+            Duration::from_secs(60),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidUrl);
@@ -530,7 +533,9 @@ async fn bad_input_gets_a_typed_error_never_a_panic() {
         .presign(
             &reqwest::Request::new(
                 reqwest::Method::GET,
-                "https://user:pw@h.example/".parse().unwrap(),
+                "https://user:pw@h.execute-api.us-east-1.amazonaws.com/"
+                    .parse()
+                    .unwrap(),
             ),
             Duration::from_secs(60),
         )
@@ -542,7 +547,7 @@ async fn bad_input_gets_a_typed_error_never_a_panic() {
 
     let stream = futures_stream();
     let request = reqwest::Client::new()
-        .put("https://h.example/upload")
+        .put("https://h.execute-api.us-east-1.amazonaws.com/upload")
         .body(reqwest::Body::wrap_stream(stream))
         .build()
         .unwrap();
@@ -607,7 +612,7 @@ async fn the_wiremock_matcher_accepts_presigned_urls() {
 async fn a_literal_plus_in_a_presigned_query_is_read_both_ways() {
     let v = verifier("execute-api", None);
     for (signed, on_the_wire) in [("a b", "a%20b"), ("a+b", "a%2Bb")] {
-        let mut request = get("https://api.example.com/prod");
+        let mut request = get("https://abc.execute-api.us-east-1.amazonaws.com/prod");
         request.url_mut().query_pairs_mut().append_pair("q", signed);
         let url = auth("execute-api", None)
             .presign(&request, Duration::from_secs(60))

@@ -501,7 +501,7 @@ async fn the_matcher_allows_exactly_the_hosts_the_rules_name() {
         "cn",
     ];
     let mut rng = rng::Rng(0x5C0B_E5EE_D000_0001);
-    let mut name = |rng: &mut rng::Rng, min: usize| {
+    let name = |rng: &mut rng::Rng, min: usize| {
         let n = min + rng.below(3);
         (0..n)
             .map(|_| rng.pick(&LABELS))
@@ -569,4 +569,32 @@ fn scope_rules_are_validated_at_build() {
     }
     let err = sigv4().default_scope(false).build().unwrap_err();
     assert!(err.to_string().contains("allow_host"), "{err}");
+}
+
+#[tokio::test]
+async fn presigned_urls_are_only_made_for_hosts_in_scope() {
+    let auth = sigv4()
+        .outside_scope(OutsideScope::PassThrough)
+        .build()
+        .unwrap();
+    let request = reqwest::Request::new(
+        reqwest::Method::GET,
+        "https://files.example.com/report.pdf".parse().unwrap(),
+    );
+    let err = auth
+        .presign(&request, std::time::Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutOfScope);
+    let request = reqwest::Request::new(
+        reqwest::Method::GET,
+        "https://abc.execute-api.us-east-1.amazonaws.com/prod"
+            .parse()
+            .unwrap(),
+    );
+    let url = auth
+        .presign(&request, std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert!(url.query().unwrap().contains("X-Amz-Signature="));
 }
