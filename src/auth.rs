@@ -193,7 +193,10 @@ impl Inner {
                     .authorize(&mut request, options, &self.policy)
                     .await
                     .map_err(reqwest_middleware::Error::middleware)?;
-                let copy = request.try_clone();
+                // Kept only to follow a redirect.
+                let copy = (self.policy.max_redirects > 0)
+                    .then(|| request.try_clone())
+                    .flatten();
                 Ok((next.run(request, extensions).await?, copy, authorized))
             }
         }

@@ -15,6 +15,9 @@ use sha2::{Digest, Sha256};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+#[path = "support/wire.rs"]
+mod wire;
+
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN//////////wEaCXVzLWVhc3QtMSJH";
 
@@ -525,27 +528,12 @@ async fn signed_host_is_the_host_header_on_the_wire() {
     }
 }
 
-/// Verifies what `server` received, as a service with the test credentials would.
+/// Verifies what the server received, as a service with the test credentials would.
 fn verifies(request: &wiremock::Request, service: &str) -> Result<(), String> {
-    use reqwest_aws_auth::verify::{ReceivedRequest, Verifier};
-    let headers: Vec<(&str, &str)> = request
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.to_str().unwrap()))
-        .collect();
-    let target = match request.url.query() {
-        Some(q) => format!("{}?{q}", request.url.path()),
-        None => request.url.path().to_owned(),
-    };
-    Verifier::new(session_credentials(), "eu-west-1", service)
-        .now(t0())
-        .verify(&ReceivedRequest {
-            method: request.method.as_str(),
-            target: &target,
-            headers: &headers,
-            body: &request.body,
-        })
-        .map_err(|r| r.to_string())
+    let verifier =
+        reqwest_aws_auth::verify::Verifier::new(session_credentials(), "eu-west-1", service)
+            .now(t0());
+    wire::verify_received(&verifier, request).map_err(|r| r.to_string())
 }
 
 #[tokio::test]

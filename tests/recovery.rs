@@ -10,34 +10,19 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, future};
-use reqwest_aws_auth::verify::{ReceivedRequest, Verifier};
+use reqwest_aws_auth::verify::Verifier;
 use reqwest_aws_auth::{AwsAuth, AwsErrorCode, StreamingBody};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+#[path = "support/wire.rs"]
+mod wire;
+use wire::{scripted as server, verify_received};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
 fn tomorrow() -> String {
     httpdate::fmt_http_date(SystemTime::now() + 24 * HOUR)
-}
-
-/// Answers the n-th request (0-based) with `answers[n]`, the last one after that.
-struct Script(Vec<ResponseTemplate>, AtomicUsize);
-
-impl wiremock::Respond for Script {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        let n = self.1.fetch_add(1, Ordering::SeqCst);
-        self.0[n.min(self.0.len() - 1)].clone()
-    }
-}
-
-async fn server(answers: Vec<ResponseTemplate>) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(Script(answers, AtomicUsize::new(0)))
-        .mount(&server)
-        .await;
-    server
 }
 
 fn static_auth() -> AwsAuth {
@@ -229,22 +214,9 @@ impl wiremock::Respond for AcceptsOnly {
                  </Error></ErrorResponse>",
             );
         }
-        let headers: Vec<(String, String)> = request
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
-            .collect();
-        let headers: Vec<(&str, &str)> = headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
         let credentials = Credentials::new("AKID2", "secret2", Some("token2".into()), None, "t");
-        match Verifier::new(credentials, "us-east-1", "execute-api").verify(&ReceivedRequest {
-            method: request.method.as_str(),
-            target: request.url.path(),
-            headers: &headers,
-            body: &request.body,
-        }) {
+        let verifier = Verifier::new(credentials, "us-east-1", "execute-api");
+        match verify_received(&verifier, request) {
             Ok(()) => ResponseTemplate::new(200),
             Err(rejection) => ResponseTemplate::new(418).set_body_string(rejection.to_string()),
         }

@@ -12,11 +12,15 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, future};
 use aws_smithy_async::time::TimeSource;
 use reqwest_aws_auth::retry::AwsRetryableStrategy;
-use reqwest_aws_auth::verify::{ReceivedRequest, Verifier};
+use reqwest_aws_auth::verify::Verifier;
 use reqwest_aws_auth::{AwsAuth, Error, ErrorKind};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use reqwest_retry::{Jitter, RetryTransientMiddleware, policies::ExponentialBackoff};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Request, ResponseTemplate};
+
+#[path = "support/wire.rs"]
+mod wire;
+use wire::{scripted as server, verify_received};
 
 const START: u64 = 1_764_000_000;
 
@@ -77,51 +81,10 @@ fn auth(clock: Ticking) -> AwsAuth {
         .unwrap()
 }
 
-/// Answers the n-th request with `answers[n]` (the last one after that).
-struct Script(Vec<ResponseTemplate>, AtomicUsize);
-
-impl wiremock::Respond for Script {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        let n = self.1.fetch_add(1, Ordering::SeqCst);
-        self.0[n.min(self.0.len() - 1)].clone()
-    }
-}
-
-async fn server(answers: Vec<ResponseTemplate>) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(Script(answers, AtomicUsize::new(0)))
-        .mount(&server)
-        .await;
-    server
-}
-
 fn verify(request: &Request, now: SystemTime) {
-    let headers: Vec<(String, String)> = request
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
-        .collect();
-    let headers: Vec<(&str, &str)> = headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    assert_eq!(
-        headers
-            .iter()
-            .filter(|(k, _)| *k == "authorization")
-            .count(),
-        1
-    );
-    Verifier::new(credentials(), "us-east-1", "execute-api")
-        .now(now)
-        .verify(&ReceivedRequest {
-            method: request.method.as_str(),
-            target: request.url.path(),
-            headers: &headers,
-            body: &request.body,
-        })
-        .unwrap();
+    assert_eq!(request.headers.get_all("authorization").iter().count(), 1);
+    let verifier = Verifier::new(credentials(), "us-east-1", "execute-api").now(now);
+    verify_received(&verifier, request).unwrap();
 }
 
 #[tokio::test]

@@ -5,11 +5,14 @@
 
 #[path = "support/rng.rs"]
 mod rng;
+#[path = "support/wire.rs"]
+mod wire;
+use wire::verify_received;
 
 use std::net::SocketAddr;
 
 use aws_credential_types::Credentials;
-use reqwest_aws_auth::verify::{ReceivedRequest, Verifier};
+use reqwest_aws_auth::verify::Verifier;
 use reqwest_aws_auth::{
     AwsAuth, AwsAuthBuilder, Error, ErrorKind, OutsideScope, RequestOptions, StreamingBody,
 };
@@ -77,26 +80,7 @@ fn has_credentials(request: &Request) -> bool {
 }
 
 fn verify(request: &Request, service: &str, region: &str) -> Result<(), String> {
-    let headers: Vec<(String, String)> = request
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
-        .collect();
-    let headers: Vec<(&str, &str)> = headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let target = match request.url.query() {
-        Some(q) => format!("{}?{q}", request.url.path()),
-        None => request.url.path().to_owned(),
-    };
-    Verifier::new(credentials(), region, service)
-        .verify(&ReceivedRequest {
-            method: request.method.as_str(),
-            target: &target,
-            headers: &headers,
-            body: &request.body,
-        })
+    verify_received(&Verifier::new(credentials(), region, service), request)
         .map_err(|r| r.to_string())
 }
 
