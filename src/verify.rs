@@ -232,59 +232,11 @@ impl Verifier {
         let computed = Computed::new(request, is_s3_like(&self.service), self.normalize_path)?;
         let reject = |reason, detail: String| Err(computed.reject(reason, detail));
         let auth = &computed.auth;
-        let scope = &auth.scope;
 
-        if scope.access_key_id != self.credentials.access_key_id() {
-            return reject(
-                RejectReason::WrongAccessKey,
-                format!(
-                    "signed with access key id `{}`, expected `{}`",
-                    scope.access_key_id,
-                    self.credentials.access_key_id()
-                ),
-            );
-        }
-        if scope.date != computed.amz_date[..8] {
-            return reject(
-                RejectReason::WrongScopeDate,
-                format!(
-                    "the scope's date `{}` is not the date of x-amz-date `{}`",
-                    scope.date, computed.amz_date
-                ),
-            );
-        }
-        if scope.region != self.region {
-            return reject(
-                RejectReason::WrongRegion,
-                format!(
-                    "signed for region `{}`, expected `{}`",
-                    scope.region, self.region
-                ),
-            );
-        }
-        if scope.service != self.service {
-            return reject(
-                RejectReason::WrongService,
-                format!(
-                    "signed for service `{}`, expected `{}`",
-                    scope.service, self.service
-                ),
-            );
-        }
-        if scope.terminator != TERMINATOR {
-            return reject(
-                RejectReason::WrongScopeTerminator,
-                format!(
-                    "the scope ends in `{}`, expected `{TERMINATOR}`",
-                    scope.terminator
-                ),
-            );
-        }
-        if !auth.is_signed("host") {
-            return reject(
-                RejectReason::HostNotSigned,
-                format!("`host` is not in SignedHeaders=`{}`", auth.signed_headers),
-            );
+        if let Err((reason, detail)) =
+            self.check_scope(auth, &computed.amz_date, "x-amz-date", "SignedHeaders")
+        {
+            return reject(reason, detail);
         }
         if !auth.is_signed(X_AMZ_DATE) {
             return reject(
@@ -447,6 +399,77 @@ impl Verifier {
              (a wrong secret key, or a request changed after signing)"
                 .into(),
         )
+    }
+}
+
+impl Verifier {
+    /// The checks both signature forms (header and query) share: the credential scope (access
+    /// key id, the date of `date`, region, signing name, terminator) and a signed `host`.
+    /// `date_name` and `signed_headers_name` name the fields as the form spells them.
+    fn check_scope(
+        &self,
+        auth: &Authorization,
+        date: &str,
+        date_name: &str,
+        signed_headers_name: &str,
+    ) -> Result<(), (RejectReason, String)> {
+        let scope = &auth.scope;
+        if scope.access_key_id != self.credentials.access_key_id() {
+            return Err((
+                RejectReason::WrongAccessKey,
+                format!(
+                    "signed with access key id `{}`, expected `{}`",
+                    scope.access_key_id,
+                    self.credentials.access_key_id()
+                ),
+            ));
+        }
+        if date.get(..8) != Some(scope.date.as_str()) {
+            return Err((
+                RejectReason::WrongScopeDate,
+                format!(
+                    "the scope's date `{}` is not the date of {date_name} `{date}`",
+                    scope.date
+                ),
+            ));
+        }
+        if scope.region != self.region {
+            return Err((
+                RejectReason::WrongRegion,
+                format!(
+                    "signed for region `{}`, expected `{}`",
+                    scope.region, self.region
+                ),
+            ));
+        }
+        if scope.service != self.service {
+            return Err((
+                RejectReason::WrongService,
+                format!(
+                    "signed for service `{}`, expected `{}`",
+                    scope.service, self.service
+                ),
+            ));
+        }
+        if scope.terminator != TERMINATOR {
+            return Err((
+                RejectReason::WrongScopeTerminator,
+                format!(
+                    "the scope ends in `{}`, expected `{TERMINATOR}`",
+                    scope.terminator
+                ),
+            ));
+        }
+        if !auth.is_signed("host") {
+            return Err((
+                RejectReason::HostNotSigned,
+                format!(
+                    "`host` is not in {signed_headers_name}=`{}`",
+                    auth.signed_headers
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -13,8 +13,8 @@ use subtle::ConstantTimeEq;
 
 use super::{
     ALGORITHM, Authorization, Headers, PlusReading, ReceivedRequest, RejectReason, Rejection,
-    TERMINATOR, Verifier, X_AMZ_CONTENT_SHA256, canonical_path, canonical_query_of,
-    canonical_s3_path, decode, is_unhashed_payload, redact_query, sha256_hex, split_target,
+    Verifier, X_AMZ_CONTENT_SHA256, canonical_path, canonical_query_of, canonical_s3_path, decode,
+    is_unhashed_payload, redact_query, sha256_hex, split_target,
 };
 use crate::presign::{MAX_PRESIGN_EXPIRY, PresignSessionToken};
 use crate::sign::is_s3_like;
@@ -252,62 +252,14 @@ impl Verifier {
         )?;
         let reject = |reason, detail: String| Err(computed.reject(reason, detail));
         let auth = &computed.auth;
-        let scope = &auth.scope;
 
-        if scope.access_key_id != self.credentials.access_key_id() {
-            return reject(
-                RejectReason::WrongAccessKey,
-                format!(
-                    "signed with access key id `{}`, expected `{}`",
-                    scope.access_key_id,
-                    self.credentials.access_key_id()
-                ),
-            );
-        }
-        if scope.date != computed.params.date[..8] {
-            return reject(
-                RejectReason::WrongScopeDate,
-                format!(
-                    "the scope's date `{}` is not the date of X-Amz-Date `{}`",
-                    scope.date, computed.params.date
-                ),
-            );
-        }
-        if scope.region != self.region {
-            return reject(
-                RejectReason::WrongRegion,
-                format!(
-                    "signed for region `{}`, expected `{}`",
-                    scope.region, self.region
-                ),
-            );
-        }
-        if scope.service != self.service {
-            return reject(
-                RejectReason::WrongService,
-                format!(
-                    "signed for service `{}`, expected `{}`",
-                    scope.service, self.service
-                ),
-            );
-        }
-        if scope.terminator != TERMINATOR {
-            return reject(
-                RejectReason::WrongScopeTerminator,
-                format!(
-                    "the scope ends in `{}`, expected `{TERMINATOR}`",
-                    scope.terminator
-                ),
-            );
-        }
-        if !auth.is_signed("host") {
-            return reject(
-                RejectReason::HostNotSigned,
-                format!(
-                    "`host` is not in X-Amz-SignedHeaders=`{}`",
-                    auth.signed_headers
-                ),
-            );
+        if let Err((reason, detail)) = self.check_scope(
+            auth,
+            &computed.params.date,
+            "X-Amz-Date",
+            "X-Amz-SignedHeaders",
+        ) {
+            return reject(reason, detail);
         }
         match (
             self.credentials.session_token(),
