@@ -72,9 +72,9 @@ fn invalid(method: &str, value: &str, why: &str) -> Error {
 }
 
 /// The normalised host of `url`: lower case (the `url` crate's), no trailing dot.
-fn host_of(url: &Url) -> Option<String> {
+fn host_of(url: &Url) -> Option<&str> {
     let host = url.host_str()?;
-    Some(host.strip_suffix('.').unwrap_or(host).to_owned())
+    Some(host.strip_suffix('.').unwrap_or(host))
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -107,7 +107,9 @@ impl Rule {
         }
         let url = Url::parse(&format!("http://{rest}/"))
             .map_err(|e| invalid("allow_host", rule, &e.to_string()))?;
-        let host = host_of(&url).ok_or_else(|| invalid("allow_host", rule, "no host"))?;
+        let host = host_of(&url)
+            .ok_or_else(|| invalid("allow_host", rule, "no host"))?
+            .to_owned();
         if wildcard && !host.contains('.') {
             return Err(invalid(
                 "allow_host",
@@ -132,7 +134,9 @@ impl Rule {
                 "give an http(s) URL without a query, like `https://api.example.com/v1/`",
             ));
         }
-        let host = host_of(&url).ok_or_else(|| invalid("allow_url_prefix", rule, "no host"))?;
+        let host = host_of(&url)
+            .ok_or_else(|| invalid("allow_url_prefix", rule, "no host"))?
+            .to_owned();
         Ok(Self::UrlPrefix {
             scheme: url.scheme().to_owned(),
             host,
@@ -214,11 +218,11 @@ impl Scope {
             return false;
         };
         let base = match self.base {
-            Base::Aws => is_loopback(url) || AWS_DOMAINS.iter().any(|d| is_subdomain(&host, d)),
-            Base::Bedrock => is_loopback(url) || is_bedrock_host(&host),
+            Base::Aws => is_loopback(url) || AWS_DOMAINS.iter().any(|d| is_subdomain(host, d)),
+            Base::Bedrock => is_loopback(url) || is_bedrock_host(host),
             Base::None => false,
         };
-        base || self.rules.iter().any(|rule| rule.allows(url, &host))
+        base || self.rules.iter().any(|rule| rule.allows(url, host))
     }
 
     /// The error for a request to `url` outside the scope.
