@@ -1,28 +1,29 @@
-//! [`AwsAuth`]: the middleware. It reads like a paragraph; the work lives in the modules it
-//! calls.
+//! [`AwsAuth`]: what every adapter calls. Signing (or authorising) one request, presigning,
+//! and sending with recovery and redirects are written once here, against the
+//! [`request`](crate::request) traits; the adapters only translate their types.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
-
-use http::Extensions;
-use reqwest::{Request, Response};
-use reqwest_middleware::{Middleware, Next};
+use std::time::Duration;
 
 use crate::authorization::Policy;
-use crate::builder::AwsAuthBuilder;
 use crate::error::Error;
 use crate::options::RequestOptions;
 use crate::redirect;
+use crate::request::{HttpRequest, RequestParts, Transport};
 use crate::sigv4::SigV4;
 
 /// Authenticates `reqwest` requests to AWS: signs them with Signature Version 4, or (for
 /// Amazon Bedrock) attaches an API key as a bearer token.
 ///
-/// Add it to a [`reqwest_middleware::ClientBuilder`] with `.with(auth)`, or call
-/// [`sign`](Self::sign) on a `reqwest::Request` yourself. Clones are cheap and share one
-/// credential cache.
+/// Add it to a `reqwest_middleware::ClientBuilder` with `.with(auth)` (reqwest 0.13, or 0.12
+/// with feature `reqwest-0-12`), wrap a tower service in
+/// [`AwsAuthLayer`](crate::tower::AwsAuthLayer) (feature `tower`), or call
+/// [`sign`](Self::sign) on a request yourself. Clones are cheap and share one credential cache.
 ///
 /// ```no_run
+/// # #[cfg(feature = "reqwest-0-13")]
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use reqwest_aws_auth::AwsAuth;
 ///
@@ -59,61 +60,16 @@ pub(crate) enum Mode {
 }
 
 impl AwsAuth {
-    /// Starts configuring an `AwsAuth`.
-    pub fn builder() -> AwsAuthBuilder {
-        AwsAuthBuilder::default()
-    }
-
-    /// A builder for Amazon Bedrock Mantle (`https://bedrock-mantle.{region}.api.aws`, see
-    /// [`bedrock`](crate::bedrock) for its base URLs): signing name `bedrock-mantle`, header
-    /// names containing `_` left unsigned (Mantle drops them before verifying a signature), a
-    /// region required, and `AWS_BEARER_TOKEN_BEDROCK` honoured as described on
-    /// [`AwsAuthBuilder`](crate::AwsAuthBuilder#how-a-request-is-authenticated).
-    ///
-    /// ```no_run
-    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-    /// use reqwest_aws_auth::{AwsAuth, bedrock};
-    ///
-    /// let auth = AwsAuth::bedrock_mantle().region("us-west-2").build()?;
-    /// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-    ///     .with(auth)
-    ///     .build();
-    /// let response = client
-    ///     .post(format!("{}/responses", bedrock::mantle_base_url("us-west-2")))
-    ///     .header("content-type", "application/json")
-    ///     .body(r#"{"model":"openai.gpt-oss-120b","input":"Hello!"}"#)
-    ///     .send()
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn bedrock_mantle() -> AwsAuthBuilder {
-        AwsAuthBuilder {
-            service: Some(crate::bedrock::MANTLE_SIGNING_NAME.to_owned()),
-            skip_underscore_headers: true,
-            bedrock_preset: true,
-            ..AwsAuthBuilder::default()
-        }
-    }
-
-    /// A builder for bedrock-runtime (`https://bedrock-runtime.{region}.amazonaws.com`, whose
-    /// OpenAI-compatible base is [`bedrock::runtime_openai_base_url`](crate::bedrock::runtime_openai_base_url)):
-    /// signing name `bedrock`, a region required, and `AWS_BEARER_TOKEN_BEDROCK` honoured as
-    /// described on [`AwsAuthBuilder`](crate::AwsAuthBuilder#how-a-request-is-authenticated).
-    pub fn bedrock_runtime() -> AwsAuthBuilder {
-        AwsAuthBuilder {
-            service: Some(crate::bedrock::RUNTIME_SIGNING_NAME.to_owned()),
-            bedrock_preset: true,
-            ..AwsAuthBuilder::default()
-        }
-    }
-
-    /// Signs (or authorises) `request` in place, for apps that do not use
-    /// `reqwest-middleware`. Signing again replaces the earlier signature headers. The scope
-    /// applies: a request for a host outside it fails with
+    /// Signs (or authorises) `request` in place, for apps that do not use a middleware stack:
+    /// a `reqwest::Request` (0.13, or 0.12 with feature `reqwest-0-12`), or an
+    /// `http::Request` whose body is already bytes (`Bytes`, `Vec<u8>`, `String`, `&str`,
+    /// ...). Signing again replaces the earlier signature headers. The scope applies: a
+    /// request for a host outside it fails with
     /// [`ErrorKind::OutOfScope`](crate::ErrorKind::OutOfScope), or is left untouched with
     /// [`OutsideScope::PassThrough`](crate::OutsideScope::PassThrough).
     ///
     /// ```no_run
+    /// # #[cfg(feature = "reqwest-0-13")]
     /// # async fn demo(auth: reqwest_aws_auth::AwsAuth) -> Result<(), Box<dyn std::error::Error>> {
     /// let client = reqwest::Client::new();
     /// let mut request = client
@@ -123,21 +79,70 @@ impl AwsAuth {
     /// let response = client.execute(request).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn sign(&self, request: &mut Request) -> Result<(), Error> {
-        let options = RequestOptions::default();
-        let policy = &self.inner.policy;
-        match &self.inner.mode {
-            Mode::SigV4(sigv4) => sigv4.sign(request, &options, policy).await.map(drop),
-            Mode::Bearer(bearer) => bearer.authorize(request, &options, policy).await.map(drop),
-        }
-    }
-
-    /// A client with this middleware, built from `http` with reqwest's own redirect
-    /// following turned off, so that the middleware follows redirects instead: each hop is
-    /// signed afresh when its host is in scope, and carries no credential otherwise (see
-    /// [`max_redirects`](AwsAuthBuilder::max_redirects)).
     ///
     /// ```no_run
+    /// # async fn demo(auth: reqwest_aws_auth::AwsAuth) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut request = http::Request::post("https://abc123.execute-api.eu-west-1.amazonaws.com/prod/items")
+    ///     .header("content-type", "application/json")
+    ///     .body(bytes::Bytes::from_static(br#"{"name":"widget"}"#))?;
+    /// auth.sign(&mut request).await?;
+    /// // ... send `request` with any HTTP client
+    /// # Ok(()) }
+    /// ```
+    pub async fn sign<R: Signable>(&self, request: &mut R) -> Result<(), Error> {
+        request.sign_with(&self.inner).await
+    }
+
+    /// A URL that performs `request` without credentials until it expires: the request's URL
+    /// with `X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Date`, `X-Amz-Expires`,
+    /// `X-Amz-SignedHeaders`, `X-Amz-Signature` (and `X-Amz-Security-Token` for temporary
+    /// credentials) in its query. Async because credentials may have to be loaded first.
+    ///
+    /// - **Expiry.** `expires_in` is counted in whole seconds (fractions are dropped) from the
+    ///   signing time and must be between 1 second and [`MAX_PRESIGN_EXPIRY`] (7 days), else
+    ///   [`ErrorKind::InvalidExpiry`]. A URL never outlives the credentials that sign it: when
+    ///   they expire sooner, the expiry is shortened to theirs, a warning is logged, and the
+    ///   URL's `X-Amz-Expires` shows the effective lifetime in seconds.
+    /// - **What is signed.** `host`, plus every header the request carries that the crate signs
+    ///   (not the ones proxies rewrite, see the crate docs): whoever uses the URL must send
+    ///   those headers with the same values (for an S3 upload, say, `content-type`). Build the
+    ///   request without headers for a URL that works from a plain link. The method is signed
+    ///   too: a URL presigned for `PUT` does not work for `GET`.
+    /// - **Body.** S3 signing names sign `UNSIGNED-PAYLOAD` (the body is not known yet); other
+    ///   services sign the SHA-256 of the request's body (of an empty body for a `GET`), which
+    ///   whoever uses the URL must send.
+    /// - **WebSocket.** `ws://` and `wss://` URLs are signed as the HTTP `GET` of the handshake
+    ///   (`http://`, `https://`) and returned with their scheme.
+    /// - **Session token.** Signed, or appended after signing (AWS IoT Core): see
+    ///   [`PresignSessionToken`].
+    ///
+    /// Query parameters are canonicalised as for header signing (`+` is a space, a literal
+    /// plus is `%2B`); `X-Amz-*` signing parameters already in the URL are replaced. A Bedrock
+    /// API key has no presigned form: in bearer mode this fails with
+    /// [`ErrorKind::PresignUnsupported`].
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "reqwest-0-13")]
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use reqwest_aws_auth::AwsAuth;
+    ///
+    /// let auth = AwsAuth::builder().service("s3").region("eu-west-1").build()?;
+    /// let request = reqwest::Client::new()
+    ///     .get("https://my-bucket.s3.eu-west-1.amazonaws.com/reports/2026.pdf")
+    ///     .build()?;
+    /// let url = auth.presign(&request, Duration::from_secs(15 * 60)).await?;
+    /// println!("{url}"); // works from a browser for 15 minutes
+    /// # Ok(()) }
+    /// ```
+    /// A client with this middleware, built from `http` (a `reqwest::ClientBuilder` of 0.13,
+    /// or of 0.12 with feature `reqwest-0-12`) with reqwest's own redirect following turned
+    /// off, so that the middleware follows redirects instead: each hop is signed afresh when
+    /// its host is in scope, and carries no credential otherwise (see
+    /// [`max_redirects`](crate::AwsAuthBuilder::max_redirects)).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "reqwest-0-13")]
     /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
     /// use reqwest_aws_auth::{AwsAuth, OutsideScope};
     ///
@@ -153,78 +158,100 @@ impl AwsAuth {
     /// # Ok(()) }
     /// ```
     ///
-    /// For a stack with more middleware (retries go before auth), build the client yourself
-    /// with `reqwest::redirect::Policy::none()`.
-    pub fn client(
-        self,
-        http: reqwest::ClientBuilder,
-    ) -> Result<reqwest_middleware::ClientWithMiddleware, Error> {
-        let client = http
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|err| {
-                Error::invalid_config(format!("the reqwest client could not be built: {err}"))
-                    .with_source(err)
-            })?;
-        Ok(reqwest_middleware::ClientBuilder::new(client)
-            .with(self)
-            .build())
+    /// For a stack with more middleware (retries and body compression go before auth), build
+    /// the client yourself with `reqwest::redirect::Policy::none()`.
+    pub fn client<B: ReqwestClientBuilder>(self, http: B) -> Result<B::Client, Error> {
+        http.build_client(self)
     }
+
+    pub async fn presign<R: Signable>(
+        &self,
+        request: &R,
+        expires_in: Duration,
+    ) -> Result<url::Url, Error> {
+        request.presign_with(&self.inner, expires_in).await
+    }
+}
+
+/// A request type that [`AwsAuth::sign`] and [`AwsAuth::presign`] accept: `reqwest::Request`
+/// (of reqwest 0.13, and of 0.12 with feature `reqwest-0-12`) and `http::Request<B>` whose
+/// body `B` is bytes already (`AsRef<[u8]>`: `Bytes`, `Vec<u8>`, `String`, `&str`, ...).
+/// Sealed: the crate implements it for the stacks it supports.
+#[allow(private_bounds)] // Sealed: the supertrait is the crate's own.
+pub trait Signable: Adapted {}
+
+/// A `reqwest::ClientBuilder` (0.13, or 0.12 with feature `reqwest-0-12`) that
+/// [`AwsAuth::client`] turns into a client with this middleware. Sealed.
+#[allow(private_bounds)] // Sealed: the supertrait is the crate's own.
+pub trait ReqwestClientBuilder: BuildClient {
+    /// The `reqwest_middleware::ClientWithMiddleware` of that reqwest line.
+    type Client;
+}
+
+pub(crate) trait BuildClient: Sized {
+    fn build_client(self, auth: AwsAuth) -> Result<<Self as ReqwestClientBuilder>::Client, Error>
+    where
+        Self: ReqwestClientBuilder;
+}
+
+/// How an adapter's request type is signed and presigned.
+pub(crate) trait Adapted {
+    fn sign_with<'a>(
+        &'a mut self,
+        auth: &'a Inner,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'a;
+
+    fn presign_with<'a>(
+        &'a self,
+        auth: &'a Inner,
+        expires_in: Duration,
+    ) -> impl Future<Output = Result<url::Url, Error>> + Send + 'a;
 }
 
 impl Inner {
-    /// Authenticates and sends one request (no redirects); returns the response, a copy of
-    /// the request as sent when it can be cloned, and whether credentials were attached.
-    async fn send(
+    /// Signs (or authorises) one request in place, without sending it.
+    pub(crate) async fn sign(&self, request: &mut impl HttpRequest) -> Result<(), Error> {
+        let options = RequestOptions::default();
+        match &self.mode {
+            Mode::SigV4(sigv4) => sigv4.sign(request, &options, &self.policy).await.map(drop),
+            Mode::Bearer(bearer) => bearer
+                .authorize(request, &options, &self.policy)
+                .await
+                .map(drop),
+        }
+    }
+
+    pub(crate) async fn presign(
         &self,
-        mut request: Request,
-        options: &RequestOptions,
-        extensions: &mut Extensions,
-        next: Next<'_>,
-    ) -> reqwest_middleware::Result<(Response, Option<Request>, bool)> {
+        request: &(impl RequestParts + Sync),
+        expires_in: Duration,
+    ) -> Result<url::Url, Error> {
         match &self.mode {
             Mode::SigV4(sigv4) => {
                 sigv4
-                    .send(request, options, &self.policy, extensions, next)
+                    .presign(request, &self.policy.scope, expires_in)
                     .await
             }
-            Mode::Bearer(bearer) => {
-                let authorized = bearer
-                    .authorize(&mut request, options, &self.policy)
-                    .await
-                    .map_err(reqwest_middleware::Error::middleware)?;
-                // Kept only to follow a redirect.
-                let copy = (self.policy.max_redirects > 0)
-                    .then(|| request.try_clone())
-                    .flatten();
-                Ok((next.run(request, extensions).await?, copy, authorized))
-            }
+            Mode::Bearer(_) => Err(crate::presign::presign_unsupported()),
         }
     }
-}
 
-#[async_trait::async_trait]
-impl Middleware for AwsAuth {
-    async fn handle(
+    /// What the middleware of every stack does with a request: authenticate it, send it,
+    /// recover once from a refusal that blames the clock or the credentials, and follow
+    /// redirects (each hop authenticated afresh, or stripped when out of scope).
+    pub(crate) async fn exchange<T: Transport>(
         &self,
-        mut request: Request,
-        extensions: &mut Extensions,
-        next: Next<'_>,
-    ) -> reqwest_middleware::Result<Response> {
-        let options = extensions
-            .get::<RequestOptions>()
-            .cloned()
-            .unwrap_or_default();
+        mut request: T::Request,
+        options: &RequestOptions,
+        transport: &mut T,
+    ) -> Result<T::Response, T::Error> {
         if options.skip_auth {
-            return next.run(request, extensions).await;
+            return transport.send(request).await;
         }
         let mut hops = 0;
         loop {
-            let (response, sent, signed) = self
-                .inner
-                .send(request, &options, extensions, next.clone())
-                .await?;
-            if hops >= self.inner.policy.max_redirects {
+            let (response, sent, signed) = self.send(request, options, transport).await?;
+            if hops >= self.policy.max_redirects {
                 return Ok(response);
             }
             match sent.and_then(|sent| redirect::next_request(sent, &response, signed)) {
@@ -233,6 +260,30 @@ impl Middleware for AwsAuth {
                     hops += 1;
                 }
                 None => return Ok(response),
+            }
+        }
+    }
+
+    /// Authenticates and sends one request (no redirects); returns the response, a copy of
+    /// the request as sent when it can be cloned, and whether credentials were attached.
+    async fn send<T: Transport>(
+        &self,
+        mut request: T::Request,
+        options: &RequestOptions,
+        transport: &mut T,
+    ) -> Result<(T::Response, Option<T::Request>, bool), T::Error> {
+        match &self.mode {
+            Mode::SigV4(sigv4) => sigv4.send(request, options, &self.policy, transport).await,
+            Mode::Bearer(bearer) => {
+                let authorized = bearer
+                    .authorize(&mut request, options, &self.policy)
+                    .await
+                    .map_err(T::error)?;
+                // Kept only to follow a redirect.
+                let copy = (self.policy.max_redirects > 0)
+                    .then(|| crate::request::Resend::try_clone(&request))
+                    .flatten();
+                Ok((transport.send(request).await?, copy, authorized))
             }
         }
     }

@@ -1,22 +1,27 @@
 //! [`AwsAuthBuilder`]: validates settings and builds an [`AwsAuth`] without any I/O.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
-use aws_smithy_async::time::{SharedTimeSource, TimeSource};
+use aws_smithy_async::time::TimeSource;
 use aws_types::SdkConfig;
 use http::HeaderName;
 
 use crate::auth::{AwsAuth, Inner, Mode};
 use crate::authorization::Policy;
-use crate::bedrock::{BearerToken, ProvideBearerToken, SharedBearerTokenProvider};
+use crate::bedrock::{
+    BEARER_TOKEN_ENV, Bearer, BearerToken, Prepared, ProvideBearerToken, RegionRule,
+    SharedBearerTokenProvider, TokenSource,
+};
 use crate::clock::ClockSkew;
-use crate::credentials::{CacheSettings, ChosenSources, CredentialSource, Resolver};
-use crate::error::Error;
+use crate::credentials::SourceSettings;
+use crate::error::{Error, ErrorKind};
 use crate::headers::HeaderPolicy;
+use crate::names::{validate_region, validate_service};
+use crate::refresh::LoadLimit;
 use crate::scope::{Base, OutsideScope, Scope};
 use crate::sign::{SigningConfig, StreamingBody};
 use crate::sigv4::SigV4;
@@ -64,20 +69,13 @@ use crate::sigv4::SigV4;
 #[derive(Default)]
 pub struct AwsAuthBuilder {
     pub(crate) service: Option<String>,
-    pub(crate) region: Option<String>,
-    pub(crate) profile: Option<String>,
-    /// Explicit credential sources, with the builder method that set each (for conflicts).
-    pub(crate) sources: ChosenSources,
-    pub(crate) time_source: Option<SharedTimeSource>,
-    /// Set by `.time_source(...)`: a clock the user chose is trusted as it is.
-    pub(crate) time_source_is_explicit: bool,
+    /// Region, profile, credential source, clock, and how credentials are loaded.
+    pub(crate) source: SourceSettings,
     pub(crate) clock_skew_correction: Option<bool>,
     pub(crate) content_sha256: Option<bool>,
     pub(crate) streaming: StreamingBody,
     pub(crate) unsigned_headers: Vec<String>,
     pub(crate) skip_underscore_headers: bool,
-    pub(crate) refresh_buffer: Option<Duration>,
-    pub(crate) credentials_timeout: Option<Duration>,
     /// Set by the Bedrock presets: region required, `AWS_BEARER_TOKEN_BEDROCK` consulted.
     pub(crate) bedrock_preset: bool,
     pub(crate) bearer_token: Option<BearerToken>,
@@ -94,6 +92,56 @@ pub struct AwsAuthBuilder {
     pub(crate) presign_session_token: crate::presign::PresignSessionToken,
 }
 
+impl AwsAuth {
+    /// Starts configuring an `AwsAuth`.
+    pub fn builder() -> AwsAuthBuilder {
+        AwsAuthBuilder::default()
+    }
+
+    /// A builder for Amazon Bedrock Mantle (`https://bedrock-mantle.{region}.api.aws`, see
+    /// [`bedrock`](crate::bedrock) for its base URLs): signing name `bedrock-mantle`, header
+    /// names containing `_` left unsigned (Mantle drops them before verifying a signature), a
+    /// region required, and `AWS_BEARER_TOKEN_BEDROCK` honoured as described on
+    /// [`AwsAuthBuilder`](crate::AwsAuthBuilder#how-a-request-is-authenticated).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use reqwest_aws_auth::{AwsAuth, bedrock};
+    ///
+    /// let auth = AwsAuth::bedrock_mantle().region("us-west-2").build()?;
+    /// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    ///     .with(auth)
+    ///     .build();
+    /// let response = client
+    ///     .post(format!("{}/responses", bedrock::mantle_base_url("us-west-2")))
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"model":"openai.gpt-oss-120b","input":"Hello!"}"#)
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn bedrock_mantle() -> AwsAuthBuilder {
+        AwsAuthBuilder {
+            service: Some(crate::bedrock::MANTLE_SIGNING_NAME.to_owned()),
+            skip_underscore_headers: true,
+            bedrock_preset: true,
+            ..AwsAuthBuilder::default()
+        }
+    }
+
+    /// A builder for bedrock-runtime (`https://bedrock-runtime.{region}.amazonaws.com`, whose
+    /// OpenAI-compatible base is [`bedrock::runtime_openai_base_url`](crate::bedrock::runtime_openai_base_url)):
+    /// signing name `bedrock`, a region required, and `AWS_BEARER_TOKEN_BEDROCK` honoured as
+    /// described on [`AwsAuthBuilder`](crate::AwsAuthBuilder#how-a-request-is-authenticated).
+    pub fn bedrock_runtime() -> AwsAuthBuilder {
+        AwsAuthBuilder {
+            service: Some(crate::bedrock::RUNTIME_SIGNING_NAME.to_owned()),
+            bedrock_preset: true,
+            ..AwsAuthBuilder::default()
+        }
+    }
+}
+
 /// How many redirects the middleware follows by default.
 const DEFAULT_MAX_REDIRECTS: usize = 10;
 
@@ -101,11 +149,11 @@ impl fmt::Debug for AwsAuthBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AwsAuthBuilder")
             .field("service", &self.service)
-            .field("region", &self.region)
-            .field("profile", &self.profile)
+            .field("region", &self.source.region)
+            .field("profile", &self.source.profile)
             .field(
                 "credential_sources",
-                &self.sources.methods().collect::<Vec<_>>(),
+                &self.source.sources.methods().collect::<Vec<_>>(),
             )
             .field("content_sha256", &self.content_sha256)
             .field("streaming", &self.streaming)
@@ -137,30 +185,28 @@ impl AwsAuthBuilder {
     /// The region to sign for, such as `us-east-1`. Without it the first request reads
     /// `AWS_REGION`, then `AWS_DEFAULT_REGION`, then the profile's `region`.
     pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
+        self.source.region = Some(region.into());
         self
     }
 
     /// The shared config/credentials profile to read credentials and region from, instead of
     /// `AWS_PROFILE` or `default`.
     pub fn profile(mut self, profile_name: impl Into<String>) -> Self {
-        self.profile = Some(profile_name.into());
+        self.source.profile = Some(profile_name.into());
         self
     }
 
     /// Sign with these credentials. They are used as they are; if they carry an expiry, a
     /// request after it fails with [`ErrorKind::CredentialsProvider`](crate::ErrorKind).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.sources
-            .push("credentials", CredentialSource::credentials(credentials));
+        self.source.credentials(credentials);
         self
     }
 
     /// Get credentials from this provider (for example one built with `aws-config`'s
     /// `AssumeRoleProvider`). Its answers are cached and refreshed ahead of expiry.
     pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
-        self.sources
-            .push("credentials_provider", CredentialSource::provider(provider));
+        self.source.credentials_provider(provider);
         self
     }
 
@@ -168,11 +214,7 @@ impl AwsAuthBuilder {
     /// builder's own `region` still wins. The provider's answers are cached here (an
     /// `SdkConfig`'s provider is not cached by itself).
     pub fn sdk_config(mut self, config: &SdkConfig) -> Self {
-        self.sources
-            .push("sdk_config", CredentialSource::sdk_config(config));
-        if self.time_source.is_none() {
-            self.time_source = config.time_source();
-        }
+        self.source.sdk_config(config);
         self
     }
 
@@ -203,8 +245,7 @@ impl AwsAuthBuilder {
     /// Use this clock for signing times and credential expiry instead of the system clock.
     /// Tests use `aws_smithy_async::time::StaticTimeSource` to sign with a fixed time.
     pub fn time_source(mut self, time_source: impl TimeSource + 'static) -> Self {
-        self.time_source = Some(SharedTimeSource::new(time_source));
-        self.time_source_is_explicit = true;
+        self.source.time_source(time_source);
         self
     }
 
@@ -224,7 +265,7 @@ impl AwsAuthBuilder {
     /// How long before credentials expire to start refreshing them (default 5 minutes, plus up
     /// to a minute of jitter, and never earlier than half-way through their lifetime).
     pub fn credential_refresh_buffer(mut self, buffer: Duration) -> Self {
-        self.refresh_buffer = Some(buffer);
+        self.source.refresh_buffer = Some(buffer);
         self
     }
 
@@ -236,7 +277,7 @@ impl AwsAuthBuilder {
     /// request asks again (after a one-second back-off, so a failing provider is not called
     /// by every request). Requests waiting on the same load share its outcome.
     pub fn credentials_timeout(mut self, timeout: Duration) -> Self {
-        self.credentials_timeout = Some(timeout);
+        self.source.credentials_timeout = Some(timeout);
         self
     }
 
@@ -403,48 +444,112 @@ impl AwsAuthBuilder {
     /// signing name or region, a malformed header name, or two credential sources at once.
     pub fn build(self) -> Result<AwsAuth, Error> {
         let policy = self.policy()?;
-        if let Some(bearer) = crate::bedrock::bearer_mode(&self)? {
-            return Ok(AwsAuth {
-                inner: Arc::new(Inner {
-                    mode: Mode::Bearer(bearer),
-                    policy,
-                }),
-            });
+        let mode = match self.bearer()? {
+            Some(bearer) => Mode::Bearer(bearer),
+            None => Mode::SigV4(self.sigv4()?),
+        };
+        Ok(AwsAuth {
+            inner: Arc::new(Inner { mode, policy }),
+        })
+    }
+
+    /// The bearer mode, when the precedence rule (see
+    /// [how a request is authenticated](Self#how-a-request-is-authenticated)) picks one.
+    fn bearer(&self) -> Result<Option<Bearer>, Error> {
+        let mut explicit: Vec<&str> = Vec::new();
+        if self.bearer_token.is_some() {
+            explicit.push("bearer_token");
         }
-        let service = validate_service(self.service.as_deref())?;
-        if let Some(region) = &self.region {
+        if self.bearer_token_provider.is_some() {
+            explicit.push("bearer_token_provider");
+        }
+        explicit.extend(self.source.sources.methods());
+        if let [first, second, ..] = explicit.as_slice() {
+            return Err(Error::invalid_config(format!(
+                "two ways to authenticate were configured (`.{first}(...)` and `.{second}(...)`): \
+                 keep exactly one"
+            )));
+        }
+        let token = if let Some(token) = &self.bearer_token {
+            TokenSource::Static(Arc::new(Prepared::new(token.clone())?))
+        } else if let Some(provider) = &self.bearer_token_provider {
+            TokenSource::Provider(
+                provider.clone(),
+                Mutex::new(None),
+                LoadLimit {
+                    timeout: self.source.cache_settings()?.timeout,
+                    provider: "the bearer-token provider given to `.bearer_token_provider(...)`"
+                        .into(),
+                },
+            )
+        } else if let Some(token) = self.env_token()? {
+            TokenSource::Static(Arc::new(Prepared::new(token)?))
+        } else {
+            return Ok(None);
+        };
+        if let Some(region) = &self.source.region {
             validate_region(region)?;
         }
-        let source = self.sources.single()?;
-        let headers = self.header_policy()?;
-        let time = self.time_source.clone().unwrap_or_default();
-        let cache_settings = self.cache_settings()?;
+        let region = RegionRule {
+            configured: self.source.region.clone(),
+            profile: self.source.profile.clone(),
+            from_environment: self.bedrock_preset,
+            from_token: self.region_from_bearer_token,
+        };
+        Ok(Some(Bearer::new(
+            token,
+            region,
+            self.allow_bearer_over_http,
+            self.source.time(),
+        )))
+    }
+
+    /// `AWS_BEARER_TOKEN_BEDROCK`, when the precedence rule lets it count: no explicit
+    /// credentials, and a Bedrock preset or `bearer_token_from_env(true)`.
+    fn env_token(&self) -> Result<Option<BearerToken>, Error> {
+        if !self.source.sources.is_empty()
+            || !self.bearer_token_from_env.unwrap_or(self.bedrock_preset)
+        {
+            return Ok(None);
+        }
+        let Some(value) = std::env::var_os(BEARER_TOKEN_ENV) else {
+            return Ok(None);
+        };
+        let token = BearerToken::new(value.to_str().unwrap_or("\u{0}"));
+        if token.is_empty() {
+            return Ok(None);
+        }
+        Prepared::new(token.clone()).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidToken,
+                format!(
+                    "{BEARER_TOKEN_ENV} holds something that cannot be sent as a bearer token \
+                     (control characters, line breaks or non-UTF-8 bytes): set it to the \
+                     Bedrock API key, unset it to sign with AWS credentials, or call \
+                     `.bearer_token_from_env(false)`"
+                ),
+            )
+        })?;
+        Ok(Some(token))
+    }
+
+    fn sigv4(&self) -> Result<SigV4, Error> {
+        let service = validate_service(self.service.as_deref())?;
+        let resolver = self.source.resolver()?;
         let mut config = SigningConfig::new(
             service,
             self.content_sha256.unwrap_or(true),
-            headers,
+            self.header_policy()?,
             self.streaming,
         );
         config.presign_session_token = self.presign_session_token;
-        let resolver = Resolver::new(
-            source.unwrap_or(CredentialSource::DefaultChain),
-            self.profile,
-            self.region,
-            time,
-            cache_settings,
-        );
-        Ok(AwsAuth {
-            inner: Arc::new(Inner {
-                policy,
-                mode: Mode::SigV4(SigV4 {
-                    config,
-                    resolver,
-                    skew: ClockSkew::new(
-                        self.clock_skew_correction
-                            .unwrap_or(!self.time_source_is_explicit),
-                    ),
-                }),
-            }),
+        Ok(SigV4 {
+            config,
+            resolver,
+            skew: ClockSkew::new(
+                self.clock_skew_correction
+                    .unwrap_or(!self.source.time_source_is_explicit),
+            ),
         })
     }
 
@@ -466,21 +571,7 @@ impl AwsAuthBuilder {
         })
     }
 
-    pub(crate) fn cache_settings(&self) -> Result<CacheSettings, Error> {
-        let defaults = CacheSettings::default();
-        let timeout = self.credentials_timeout.unwrap_or(defaults.timeout);
-        if timeout.is_zero() {
-            return Err(Error::invalid_config(
-                "`.credentials_timeout(...)` must be longer than zero: every load would fail",
-            ));
-        }
-        Ok(CacheSettings {
-            refresh_buffer: self.refresh_buffer.unwrap_or(defaults.refresh_buffer),
-            timeout,
-        })
-    }
-
-    pub(crate) fn header_policy(&self) -> Result<HeaderPolicy, Error> {
+    fn header_policy(&self) -> Result<HeaderPolicy, Error> {
         let unsigned = self
             .unsigned_headers
             .iter()
@@ -496,41 +587,5 @@ impl AwsAuthBuilder {
             unsigned,
             skip_underscore_names: self.skip_underscore_headers,
         })
-    }
-}
-
-pub(crate) fn validate_service(service: Option<&str>) -> Result<String, Error> {
-    let Some(service) = service else {
-        return Err(Error::invalid_config(
-            "no signing name: call `.service(\"...\")` with the service's SigV4 signing name, \
-             such as `execute-api`, `lambda`, `es`, `aoss`, `s3` or `bedrock-mantle`",
-        ));
-    };
-    let valid = !service.is_empty()
-        && service.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'_')
-        });
-    if valid {
-        Ok(service.to_owned())
-    } else {
-        Err(Error::invalid_config(format!(
-            "`{service}` is not a SigV4 signing name: use the lowercase name from the service's \
-             documentation, such as `execute-api`, `lambda`, `es`, `aoss`, `s3` or \
-             `bedrock-mantle`"
-        )))
-    }
-}
-
-pub(crate) fn validate_region(region: &str) -> Result<(), Error> {
-    let valid = !region.is_empty()
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if valid {
-        Ok(())
-    } else {
-        Err(Error::invalid_config(format!(
-            "`{region}` is not an AWS region name: use a code such as `us-east-1` or `eu-west-1`"
-        )))
     }
 }

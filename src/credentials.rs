@@ -10,17 +10,17 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use aws_config::meta::region::RegionProviderChain;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-use aws_smithy_async::time::SharedTimeSource;
+use aws_smithy_async::time::{SharedTimeSource, TimeSource};
 use aws_types::SdkConfig;
-use aws_types::region::Region;
 use tokio::sync::OnceCell;
 
 use crate::error::{Error, ErrorKind};
+use crate::names::validate_region;
 use crate::refresh::{Fresh, LoadLimit, Refreshing};
+use crate::region::resolve_region;
 
 /// Refresh this long before credentials expire (plus up to [`REFRESH_JITTER`]).
 pub(crate) const DEFAULT_REFRESH_BUFFER: Duration = Duration::from_secs(5 * 60);
@@ -41,20 +41,17 @@ pub(crate) enum CredentialSource {
     /// A loaded `SdkConfig` (its provider, region and time source).
     SdkConfig(Box<SdkConfig>),
     /// The AWS SDK's default chain, loaded through `aws-config` on first use.
+    #[cfg(feature = "default-chain")]
     DefaultChain,
 }
 
 impl CredentialSource {
-    pub(crate) fn credentials(credentials: Credentials) -> Self {
-        Self::Static(credentials)
-    }
-
-    pub(crate) fn provider(provider: impl ProvideCredentials + 'static) -> Self {
-        Self::Provider(SharedCredentialsProvider::new(provider))
-    }
-
-    pub(crate) fn sdk_config(config: &SdkConfig) -> Self {
-        Self::SdkConfig(Box::new(config.clone()))
+    fn is_default_chain(&self) -> bool {
+        #[cfg(feature = "default-chain")]
+        if let Self::DefaultChain = self {
+            return true;
+        }
+        false
     }
 
     /// Names the source in errors (a timeout, say).
@@ -65,6 +62,7 @@ impl CredentialSource {
             Self::SdkConfig(_) => {
                 "the credentials provider of the SdkConfig given to `.sdk_config(...)`".into()
             }
+            #[cfg(feature = "default-chain")]
             Self::DefaultChain => match profile {
                 Some(p) => format!("the AWS SDK's default credential chain (profile `{p}`)"),
                 None => "the AWS SDK's default credential chain".into(),
@@ -118,6 +116,116 @@ impl Default for CacheSettings {
             refresh_buffer: DEFAULT_REFRESH_BUFFER,
             timeout: DEFAULT_CREDENTIALS_TIMEOUT,
         }
+    }
+}
+
+/// Where credentials and the region come from, and how they are loaded: one type behind
+/// every builder that needs AWS credentials ([`AwsAuthBuilder`](crate::AwsAuthBuilder) and
+/// [`ShortTermKeyProviderBuilder`](crate::bedrock::ShortTermKeyProviderBuilder)).
+#[derive(Default)]
+pub(crate) struct SourceSettings {
+    pub(crate) region: Option<String>,
+    pub(crate) profile: Option<String>,
+    /// Explicit credential sources, with the builder method that set each (for conflicts).
+    pub(crate) sources: ChosenSources,
+    pub(crate) time_source: Option<SharedTimeSource>,
+    /// Set by `.time_source(...)`: a clock the user chose is trusted as it is.
+    pub(crate) time_source_is_explicit: bool,
+    pub(crate) refresh_buffer: Option<Duration>,
+    pub(crate) credentials_timeout: Option<Duration>,
+}
+
+impl SourceSettings {
+    pub(crate) fn credentials(&mut self, credentials: Credentials) {
+        self.sources
+            .push("credentials", CredentialSource::Static(credentials));
+    }
+
+    pub(crate) fn credentials_provider(&mut self, provider: impl ProvideCredentials + 'static) {
+        self.sources.push(
+            "credentials_provider",
+            CredentialSource::Provider(SharedCredentialsProvider::new(provider)),
+        );
+    }
+
+    /// The `SdkConfig`'s provider, region and (unless one was set) time source.
+    pub(crate) fn sdk_config(&mut self, config: &SdkConfig) {
+        self.sources.push(
+            "sdk_config",
+            CredentialSource::SdkConfig(Box::new(config.clone())),
+        );
+        if self.time_source.is_none() {
+            self.time_source = config.time_source();
+        }
+    }
+
+    pub(crate) fn time_source(&mut self, time_source: impl TimeSource + 'static) {
+        self.time_source = Some(SharedTimeSource::new(time_source));
+        self.time_source_is_explicit = true;
+    }
+
+    pub(crate) fn time(&self) -> SharedTimeSource {
+        self.time_source.clone().unwrap_or_default()
+    }
+
+    pub(crate) fn cache_settings(&self) -> Result<CacheSettings, Error> {
+        let defaults = CacheSettings::default();
+        let timeout = self.credentials_timeout.unwrap_or(defaults.timeout);
+        if timeout.is_zero() {
+            return Err(Error::invalid_config(
+                "`.credentials_timeout(...)` must be longer than zero: every load would fail",
+            ));
+        }
+        Ok(CacheSettings {
+            refresh_buffer: self.refresh_buffer.unwrap_or(defaults.refresh_buffer),
+            timeout,
+        })
+    }
+
+    /// Checks what was configured; `Ok` means a first request can try to load credentials.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        if let Some(region) = &self.region {
+            validate_region(region)?;
+        }
+        self.sources.single()?;
+        self.cache_settings()?;
+        #[cfg(not(feature = "default-chain"))]
+        if self.profile.is_some() {
+            return Err(Error::invalid_config(
+                "`.profile(...)` needs the shared config files, which this build of \
+                 reqwest-aws-auth cannot read: enable its `default-chain` feature, or pass the \
+                 credentials with `.credentials(...)`, `.credentials_provider(...)` or \
+                 `.sdk_config(...)` and the region with `.region(...)`",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The resolver for these settings: nothing is loaded until the first request.
+    pub(crate) fn resolver(&self) -> Result<Resolver, Error> {
+        self.validate()?;
+        let source = match self.sources.single()? {
+            Some(source) => source,
+            #[cfg(feature = "default-chain")]
+            None => CredentialSource::DefaultChain,
+            #[cfg(not(feature = "default-chain"))]
+            None => {
+                return Err(Error::new(
+                    ErrorKind::NoCredentials,
+                    "no credentials configured, and the AWS SDK's default credential chain is \
+                     not compiled into this build of reqwest-aws-auth: pass them with \
+                     `.credentials(...)`, `.credentials_provider(...)` or `.sdk_config(...)`, \
+                     or enable the crate's `default-chain` feature",
+                ));
+            }
+        };
+        Ok(Resolver::new(
+            source,
+            self.profile.clone(),
+            self.region.clone(),
+            self.time(),
+            self.cache_settings()?,
+        ))
     }
 }
 
@@ -217,9 +325,10 @@ impl Resolver {
                     )
                 })?
             }
+            #[cfg(feature = "default-chain")]
             CredentialSource::DefaultChain => {
                 let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .region(Region::new(region.clone()));
+                    .region(aws_types::region::Region::new(region.clone()));
                 if let Some(profile) = &self.profile {
                     loader = loader.profile_name(profile);
                 }
@@ -239,37 +348,11 @@ impl Resolver {
                 self.limit(),
                 Origin {
                     profile: self.profile.clone(),
-                    default_chain: matches!(self.source, CredentialSource::DefaultChain),
+                    default_chain: self.source.is_default_chain(),
                     fixed: matches!(self.source, CredentialSource::Static(_)),
                 },
             ),
         })
-    }
-}
-
-/// Region from `AWS_REGION`, `AWS_DEFAULT_REGION`, then the profile's `region`. Deliberately not
-/// IMDS: in containers it hangs until a timeout, and a wrong guess signs for the wrong region.
-pub(crate) async fn resolve_region(profile: Option<&str>) -> Result<String, Error> {
-    let mut from_profile = aws_config::profile::ProfileFileRegionProvider::builder();
-    if let Some(profile) = profile {
-        from_profile = from_profile.profile_name(profile);
-    }
-    let chain = RegionProviderChain::first_try(
-        aws_config::environment::EnvironmentVariableRegionProvider::new(),
-    )
-    .or_else(from_profile.build());
-    match chain.region().await {
-        Some(region) if !region.as_ref().trim().is_empty() => {
-            crate::builder::validate_region(region.as_ref()).map_err(|_| {
-                Error::invalid_config(format!(
-                    "the region `{region}` from AWS_REGION, AWS_DEFAULT_REGION or the profile is \
-                     not an AWS region name: set it to a code such as `us-east-1`, or call \
-                     `.region(...)` on the builder"
-                ))
-            })?;
-            Ok(region.to_string())
-        }
-        _ => Err(Error::no_region()),
     }
 }
 

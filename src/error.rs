@@ -68,9 +68,10 @@ pub enum ErrorKind {
 /// later may succeed; [`source`](StdError::source) keeps the underlying cause.
 ///
 /// When the middleware fails, the error reaches the caller as
-/// [`reqwest_middleware::Error::Middleware`]; get it back with [`Error::from_middleware`]:
+/// `reqwest_middleware::Error::Middleware`; get it back with [`Error::from_middleware`]:
 ///
 /// ```
+/// # #[cfg(feature = "reqwest-0-13")]
 /// # async fn demo(client: reqwest_middleware::ClientWithMiddleware) {
 /// match client.get("https://example.execute-api.eu-west-1.amazonaws.com/").send().await {
 ///     Err(err) => {
@@ -123,29 +124,32 @@ impl Error {
         self.retryable
     }
 
-    /// The `reqwest_aws_auth::Error` inside an error returned by a
-    /// [`reqwest_middleware::ClientWithMiddleware`], if that is where it came from.
+    /// The `reqwest_aws_auth::Error` inside an error returned by a `reqwest-middleware`
+    /// client (`reqwest_middleware::Error` of 0.5 or, with feature `reqwest-0-12`, of 0.4), if
+    /// that is where it came from.
     ///
     /// It is found behind wrappers that keep the [`source`](StdError::source) chain, and
     /// behind `reqwest-retry`'s `RetryError` (which wraps every error of the middleware after
     /// it; its `Error` variant hides the source chain, so with `reqwest-retry` enable this
     /// crate's `retry` feature, which looks inside it).
-    pub fn from_middleware(err: &reqwest_middleware::Error) -> Option<&Error> {
-        match err {
-            reqwest_middleware::Error::Middleware(inner) => Self::find(&**inner),
-            reqwest_middleware::Error::Reqwest(_) => None,
-        }
+    pub fn from_middleware<E: MiddlewareError>(err: &E) -> Option<&Error> {
+        err.middleware_cause().and_then(Self::find)
     }
 
     /// The `reqwest_aws_auth::Error` that `err` is, or that its `source()` chain holds (also
-    /// through a nested [`reqwest_middleware::Error`]).
+    /// through a nested `reqwest_middleware::Error`).
     pub fn find<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a Error> {
         let mut next = Some(err);
         while let Some(err) = next {
             if let Some(ours) = err.downcast_ref::<Error>() {
                 return Some(ours);
             }
+            #[cfg(feature = "reqwest-0-13")]
             if let Some(middleware) = err.downcast_ref::<reqwest_middleware::Error>() {
+                return Self::from_middleware(middleware);
+            }
+            #[cfg(feature = "reqwest-0-12")]
+            if let Some(middleware) = err.downcast_ref::<reqwest_middleware04::Error>() {
                 return Self::from_middleware(middleware);
             }
             #[cfg(feature = "retry")]
@@ -201,6 +205,16 @@ impl Error {
     pub(crate) fn invalid_url(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidUrl, message)
     }
+}
+
+/// The error type of a `reqwest-middleware` client, for [`Error::from_middleware`]. Implemented
+/// for `reqwest_middleware::Error` of each supported line; sealed.
+#[allow(private_bounds)] // Sealed: only this crate implements it.
+pub trait MiddlewareError: StdError + MiddlewareCause {}
+
+pub(crate) trait MiddlewareCause {
+    /// The middleware's error, if this is one (and not reqwest's).
+    fn middleware_cause(&self) -> Option<&(dyn StdError + 'static)>;
 }
 
 impl fmt::Display for Error {

@@ -13,11 +13,11 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{SessionTokenMode, SignableBody, SignableRequest, SignatureLocation};
 use aws_smithy_runtime_api::client::identity::Identity;
-use reqwest::Request;
-
-use crate::auth::{AwsAuth, Mode};
 use crate::error::{Error, ErrorKind};
+use crate::request::{Payload, RequestParts};
 use crate::sign::{self, SigningConfig, StreamingBody};
+use crate::signing_log;
+use crate::sigv4::SigV4;
 use crate::uri;
 
 /// The longest a presigned URL can be valid for: 7 days (SigV4's limit).
@@ -49,61 +49,19 @@ pub enum PresignSessionToken {
     AppendedAfterSigning,
 }
 
-impl AwsAuth {
-    /// A URL that performs `request` without credentials until it expires: the request's URL
-    /// with `X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Date`, `X-Amz-Expires`,
-    /// `X-Amz-SignedHeaders`, `X-Amz-Signature` (and `X-Amz-Security-Token` for temporary
-    /// credentials) in its query. Async because credentials may have to be loaded first.
-    ///
-    /// - **Expiry.** `expires_in` is counted in whole seconds (fractions are dropped) from the
-    ///   signing time and must be between 1 second and [`MAX_PRESIGN_EXPIRY`] (7 days), else
-    ///   [`ErrorKind::InvalidExpiry`]. A URL never outlives the credentials that sign it: when
-    ///   they expire sooner, the expiry is shortened to theirs, a warning is logged, and the
-    ///   URL's `X-Amz-Expires` shows the effective lifetime in seconds.
-    /// - **What is signed.** `host`, plus every header the request carries that the crate signs
-    ///   (not the ones proxies rewrite, see the crate docs): whoever uses the URL must send
-    ///   those headers with the same values (for an S3 upload, say, `content-type`). Build the
-    ///   request without headers for a URL that works from a plain link. The method is signed
-    ///   too: a URL presigned for `PUT` does not work for `GET`.
-    /// - **Body.** S3 signing names sign `UNSIGNED-PAYLOAD` (the body is not known yet); other
-    ///   services sign the SHA-256 of the request's body (of an empty body for a `GET`), which
-    ///   whoever uses the URL must send.
-    /// - **WebSocket.** `ws://` and `wss://` URLs are signed as the HTTP `GET` of the handshake
-    ///   (`http://`, `https://`) and returned with their scheme.
-    /// - **Session token.** Signed, or appended after signing (AWS IoT Core): see
-    ///   [`PresignSessionToken`].
-    ///
-    /// Query parameters are canonicalised as for header signing (`+` is a space, a literal
-    /// plus is `%2B`); `X-Amz-*` signing parameters already in the URL are replaced. A Bedrock
-    /// API key has no presigned form: in bearer mode this fails with
-    /// [`ErrorKind::PresignUnsupported`].
-    ///
-    /// ```no_run
-    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-    /// use std::time::Duration;
-    /// use reqwest_aws_auth::AwsAuth;
-    ///
-    /// let auth = AwsAuth::builder().service("s3").region("eu-west-1").build()?;
-    /// let request = reqwest::Client::new()
-    ///     .get("https://my-bucket.s3.eu-west-1.amazonaws.com/reports/2026.pdf")
-    ///     .build()?;
-    /// let url = auth.presign(&request, Duration::from_secs(15 * 60)).await?;
-    /// println!("{url}"); // works from a browser for 15 minutes
-    /// # Ok(()) }
-    /// ```
-    pub async fn presign(
+impl SigV4 {
+    /// The presigned URL of `request` (see [`AwsAuth::presign`](crate::AwsAuth::presign)),
+    /// within the scope.
+    pub(crate) async fn presign(
         &self,
-        request: &Request,
+        request: &impl RequestParts,
+        scope: &crate::scope::Scope,
         expires_in: Duration,
     ) -> Result<url::Url, Error> {
-        let sigv4 = match &self.inner.mode {
-            Mode::SigV4(sigv4) => sigv4,
-            Mode::Bearer(_) => return Err(presign_unsupported()),
-        };
+        let sigv4 = self;
         let expires_in = check_expires_in(expires_in)?;
         // A presigned URL carries a signature (and the session token) to whoever holds it:
         // the scope applies, and a pass-through setting does not make one unsigned.
-        let scope = &self.inner.policy.scope;
         let web = matches!(request.url().scheme(), "http" | "https" | "ws" | "wss");
         if web && !scope.allows(request.url()) {
             return Err(scope.refusal(request.url()));
@@ -125,14 +83,11 @@ impl AwsAuth {
             expires_in,
             &sigv4.config,
         )?;
-        if tracing::enabled!(tracing::Level::DEBUG) {
-            log_presigned(request, &url, &sigv4.config, &resolved.region);
-        }
         Ok(url)
     }
 }
 
-fn presign_unsupported() -> Error {
+pub(crate) fn presign_unsupported() -> Error {
     Error::new(
         ErrorKind::PresignUnsupported,
         "this AwsAuth sends a Bedrock API key as a bearer token, which has no presigned form: \
@@ -193,7 +148,7 @@ fn cap_to_credentials(
 /// The presigned URL of `request`: a pure function of the request, the credentials, the time,
 /// the lifetime (already validated) and the settings.
 pub(crate) fn presign_request(
-    request: &Request,
+    request: &impl RequestParts,
     credentials: &Credentials,
     region: &str,
     time: SystemTime,
@@ -216,15 +171,12 @@ pub(crate) fn presign_request(
     let body = if config.s3 {
         SignableBody::UnsignedPayload
     } else {
-        match request.body() {
-            None => SignableBody::Bytes(&[]),
-            Some(body) => match body.as_bytes() {
-                Some(bytes) => SignableBody::Bytes(bytes),
-                None if config.streaming == StreamingBody::UnsignedPayload => {
-                    SignableBody::UnsignedPayload
-                }
-                None => return Err(Error::streaming_body()),
-            },
+        match request.payload() {
+            Payload::Bytes(bytes) => SignableBody::Bytes(bytes),
+            Payload::Stream if config.streaming == StreamingBody::UnsignedPayload => {
+                SignableBody::UnsignedPayload
+            }
+            Payload::Stream => return Err(Error::streaming_body()),
         }
     };
     let headers = signed_headers(request, config)?;
@@ -256,12 +208,19 @@ pub(crate) fn presign_request(
     )
     .map_err(sign::signing_error)?;
     // aws-sigv4's trace events show the presigned canonical query, session token included:
-    // keep them out of the app's logs.
-    let signed =
-        tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::new(), || {
-            aws_sigv4::http_request::sign(signable, &params)
-        });
-    let (instructions, _) = signed.map_err(sign::signing_error)?.into_parts();
+    // they never reach the app's subscriber. With DEBUG on, the canonical request is captured
+    // to be logged redacted.
+    let debug = tracing::enabled!(tracing::Level::DEBUG);
+    let (signed, canonical_request) = if debug {
+        signing_log::capture(|| aws_sigv4::http_request::sign(signable, &params))
+    } else {
+        let signed =
+            tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::new(), || {
+                aws_sigv4::http_request::sign(signable, &params)
+            });
+        (signed, None)
+    };
+    let (instructions, signature) = signed.map_err(sign::signing_error)?.into_parts();
     let (_, signing_params) = instructions.into_parts();
     let value_of = |name: &str| {
         signing_params
@@ -295,6 +254,32 @@ pub(crate) fn presign_request(
         push("X-Amz-Security-Token", token);
     }
     url.set_query(Some(&query));
+    if debug {
+        let string_to_sign = canonical_request.as_deref().and_then(|creq| {
+            signing_log::string_to_sign(
+                creq,
+                &signing_log::SignedRequest {
+                    credentials,
+                    region,
+                    service: &config.service,
+                    time,
+                    signature: &signature,
+                },
+            )
+        });
+        tracing::debug!(
+            method = %request.method(),
+            url = %signing_log::redact_url(&url),
+            service = %config.service,
+            region = %region,
+            canonical_request = %canonical_request
+                .as_deref()
+                .map(signing_log::redact_canonical_query)
+                .unwrap_or_else(|| "(unavailable: tracing's TRACE level is compiled out)".into()),
+            string_to_sign = %string_to_sign.as_deref().unwrap_or("(unavailable)"),
+            "presigned a URL with SigV4"
+        );
+    }
     if let Some(scheme) = websocket {
         // Between special schemes: cannot fail.
         let _ = url.set_scheme(scheme);
@@ -336,7 +321,7 @@ fn remove_presign_params(url: &mut url::Url) {
 
 /// The request's headers that the signature covers, as aws-sigv4 wants them.
 fn signed_headers<'a>(
-    request: &'a Request,
+    request: &'a impl RequestParts,
     config: &SigningConfig,
 ) -> Result<Vec<(&'a str, &'a str)>, Error> {
     let mut headers = Vec::with_capacity(request.headers().len());
@@ -349,26 +334,6 @@ fn signed_headers<'a>(
         }
     }
     Ok(headers)
-}
-
-/// What a user debugging a 403 compares with the server's error (session token redacted).
-fn log_presigned(request: &Request, url: &url::Url, config: &SigningConfig, region: &str) {
-    let (canonical_request, string_to_sign) = crate::verify::describe_presigned_reqwest(
-        request,
-        url,
-        &config.service,
-        config.presign_session_token,
-    )
-    .unwrap_or_default();
-    tracing::debug!(
-        method = %request.method(),
-        url = %crate::verify::redact_url(url),
-        service = %config.service,
-        region = %region,
-        canonical_request = %canonical_request,
-        string_to_sign = %string_to_sign,
-        "presigned a URL with SigV4"
-    );
 }
 
 #[cfg(test)]

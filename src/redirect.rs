@@ -1,16 +1,15 @@
 //! Following redirects in the middleware, so that each hop is signed afresh for its own URL
 //! when it is in scope, and carries no credential when it is not. reqwest's own redirect
 //! following happens after the middleware ran: it never re-signs, and it forwards
-//! `x-amz-security-token` to another host. [`AwsAuth::client`](crate::AwsAuth::client) turns
-//! it off.
+//! `x-amz-security-token` to another host. `AwsAuth::client` turns it off.
 
 use http::header::{
     AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, LOCATION,
     PROXY_AUTHORIZATION, TRANSFER_ENCODING, WWW_AUTHENTICATE,
 };
 use http::{Method, StatusCode};
-use reqwest::{Request, Response};
 
+use crate::request::{HttpResponse, Resend};
 use crate::sign::SIGNATURE_HEADERS;
 
 /// The request to send for a redirect `response` to `previous` (a copy of the request sent),
@@ -20,11 +19,11 @@ use crate::sign::SIGNATURE_HEADERS;
 /// body. The crate's own signature headers (`signed`) are removed, to be written afresh;
 /// on a redirect to another origin, `authorization`, `cookie`, `proxy-authorization` and
 /// `www-authenticate` are removed too, as browsers and reqwest do.
-pub(crate) fn next_request(
-    mut previous: Request,
-    response: &Response,
+pub(crate) fn next_request<R: Resend>(
+    mut previous: R,
+    response: &impl HttpResponse,
     signed: bool,
-) -> Option<Request> {
+) -> Option<R> {
     let status = response.status();
     if !matches!(
         status,
@@ -42,9 +41,9 @@ pub(crate) fn next_request(
         return None;
     }
     let same_origin = target.origin() == previous.url().origin();
-    let to_get = status == StatusCode::SEE_OTHER && previous.method() != Method::HEAD
+    let to_get = status == StatusCode::SEE_OTHER && *previous.method() != Method::HEAD
         || matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND)
-            && previous.method() == Method::POST;
+            && *previous.method() == Method::POST;
 
     let headers = previous.headers_mut();
     headers.remove(HOST);
@@ -68,7 +67,7 @@ pub(crate) fn next_request(
             headers.remove(name);
         }
         *previous.method_mut() = Method::GET;
-        *previous.body_mut() = None;
+        previous.remove_body();
     }
     tracing::debug!(%status, to = %target, "following a redirect");
     *previous.url_mut() = target;

@@ -14,7 +14,8 @@ use bytes::{Bytes, BytesMut};
 use http::StatusCode;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::BodyExt;
-use reqwest::{Response, ResponseBuilderExt};
+
+use crate::request::HttpResponse;
 
 /// The most of a refusal's body read to find its error code.
 const PEEK_LIMIT: usize = 4096;
@@ -30,6 +31,7 @@ const PEEK_TIMEOUT: Duration = Duration::from_secs(2);
 /// body readable) and puts it into the response's extensions:
 ///
 /// ```no_run
+/// # #[cfg(feature = "reqwest-0-13")]
 /// # async fn demo(response: reqwest::Response) {
 /// use reqwest_aws_auth::AwsErrorCode;
 ///
@@ -120,7 +122,7 @@ pub(crate) fn is_refusal(status: StatusCode) -> bool {
 
 /// The response, with its AWS error code (if it is a refusal that has one) recorded in its
 /// extensions and returned.
-pub(crate) async fn read_code(response: Response) -> (Response, Option<AwsErrorCode>) {
+pub(crate) async fn read_code<R: HttpResponse>(response: R) -> (R, Option<AwsErrorCode>) {
     if !is_refusal(response.status()) {
         return (response, None);
     }
@@ -132,28 +134,29 @@ pub(crate) async fn read_code(response: Response) -> (Response, Option<AwsErrorC
     {
         return (with_code(response, &code), Some(code));
     }
-    let (response, prefix) = peek(response).await;
+    let (response, prefix) = response.peek(PEEK_LIMIT, PEEK_TIMEOUT).await;
     match code_in_body(&prefix) {
         Some(code) => (with_code(response, &code), Some(code)),
         None => (response, None),
     }
 }
 
-fn with_code(mut response: Response, code: &AwsErrorCode) -> Response {
+fn with_code<R: HttpResponse>(mut response: R, code: &AwsErrorCode) -> R {
     response.extensions_mut().insert(code.clone());
     response
 }
 
-/// Reads up to [`PEEK_LIMIT`] bytes of the body and gives back a response whose body still
-/// starts with them.
-async fn peek(response: Response) -> (Response, Bytes) {
-    let url = response.url().clone();
-    let (mut parts, mut body) = http::Response::<reqwest::Body>::from(response).into_parts();
+/// Reads up to `limit` bytes of `body` (for at most `timeout`) and returns them with a body
+/// that yields them first, then the rest.
+pub(crate) async fn peek_body<B>(mut body: B, limit: usize, timeout: Duration) -> (Prefixed<B>, Bytes)
+where
+    B: Body<Data = Bytes> + Unpin,
+{
     let mut prefix = BytesMut::new();
     let mut trailers = None;
     let mut failed = None;
     let read = async {
-        while prefix.len() < PEEK_LIMIT {
+        while prefix.len() < limit {
             match body.frame().await {
                 Some(Ok(frame)) => match frame.into_data() {
                     Ok(data) => prefix.extend_from_slice(&data),
@@ -171,19 +174,15 @@ async fn peek(response: Response) -> (Response, Bytes) {
         }
     };
     // On timeout the body goes on as received so far; the code stays unknown.
-    let _ = tokio::time::timeout(PEEK_TIMEOUT, read).await;
+    let _ = tokio::time::timeout(timeout, read).await;
     let prefix = prefix.freeze();
-    if let Ok(marker) = http::response::Builder::new().url(url).body(()) {
-        parts.extensions.extend(marker.into_parts().0.extensions);
-    }
     let rest = Prefixed {
         prefix: (!prefix.is_empty()).then(|| prefix.clone()),
         trailers,
         failed,
         rest: body,
     };
-    let response = http::Response::from_parts(parts, reqwest::Body::wrap(rest));
-    (Response::from(response), prefix)
+    (rest, prefix)
 }
 
 /// The code in a JSON (`__type`, `code`, `Code`) or XML (`<Code>`) error body.
@@ -209,21 +208,38 @@ fn code_in_body(prefix: &[u8]) -> Option<AwsErrorCode> {
 }
 
 /// A body that yields an already read prefix, then the rest of the original body.
-struct Prefixed {
+#[derive(Debug)]
+pub(crate) struct Prefixed<B: Body> {
     prefix: Option<Bytes>,
     trailers: Option<http::HeaderMap>,
-    failed: Option<reqwest::Error>,
-    rest: reqwest::Body,
+    failed: Option<B::Error>,
+    rest: B,
 }
 
-impl Body for Prefixed {
+impl<B: Body> Prefixed<B> {
+    /// `body` as it is, nothing read.
+    pub(crate) fn whole(body: B) -> Self {
+        Self {
+            prefix: None,
+            trailers: None,
+            failed: None,
+            rest: body,
+        }
+    }
+}
+
+impl<B> Body for Prefixed<B>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Unpin,
+{
     type Data = Bytes;
-    type Error = reqwest::Error;
+    type Error = B::Error;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, reqwest::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
         if let Some(prefix) = self.prefix.take() {
             return Poll::Ready(Some(Ok(Frame::data(prefix))));
         }
@@ -234,6 +250,13 @@ impl Body for Prefixed {
             return Poll::Ready(Some(Ok(Frame::trailers(trailers))));
         }
         Pin::new(&mut self.rest).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.prefix.is_none()
+            && self.failed.is_none()
+            && self.trailers.is_none()
+            && self.rest.is_end_stream()
     }
 
     fn size_hint(&self) -> SizeHint {

@@ -1,5 +1,5 @@
-//! SigV4 header signing of a `reqwest::Request`: a pure function of the request, the
-//! credentials, the time and the settings. The maths is `aws-sigv4`'s.
+//! SigV4 header signing of a request: a pure function of the request, the credentials, the
+//! time and the settings. The maths is `aws-sigv4`'s.
 
 use std::borrow::Cow;
 use std::time::SystemTime;
@@ -15,6 +15,7 @@ use http::header::{AUTHORIZATION, HeaderName};
 
 use crate::error::{Error, ErrorKind};
 use crate::headers::HeaderPolicy;
+use crate::request::{HttpRequest, Payload};
 use crate::signing_log;
 use crate::uri;
 
@@ -109,7 +110,7 @@ impl SigningConfig {
 /// A streaming body must have been buffered already if the configuration says so; here it is
 /// either signed as `UNSIGNED-PAYLOAD` or refused.
 pub(crate) fn sign_request(
-    request: &mut reqwest::Request,
+    request: &mut impl HttpRequest,
     credentials: &Credentials,
     region: &str,
     time: SystemTime,
@@ -122,15 +123,12 @@ pub(crate) fn sign_request(
     }
     normalize_header_values(request.headers_mut(), &config.headers);
 
-    let body = match request.body() {
-        None => SignableBody::Bytes(&[]),
-        Some(body) => match body.as_bytes() {
-            Some(bytes) => SignableBody::Bytes(bytes),
-            None if config.streaming == StreamingBody::UnsignedPayload => {
-                SignableBody::UnsignedPayload
-            }
-            None => return Err(Error::streaming_body()),
-        },
+    let body = match request.payload() {
+        Payload::Bytes(bytes) => SignableBody::Bytes(bytes),
+        Payload::Stream if config.streaming == StreamingBody::UnsignedPayload => {
+            SignableBody::UnsignedPayload
+        }
+        Payload::Stream => return Err(Error::streaming_body()),
     };
 
     let mut headers = Vec::with_capacity(request.headers().len());

@@ -117,3 +117,51 @@ pub(crate) fn string_to_sign(
     let signature = aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes());
     (signature == signed.signature).then_some(string_to_sign)
 }
+
+/// `url` with the value of its `X-Amz-Security-Token` replaced by a placeholder, for logs.
+pub(crate) fn redact_url(url: &url::Url) -> String {
+    match url.query() {
+        Some(query) => format!(
+            "{}?{}",
+            &url[..url::Position::AfterPath],
+            redact_query(query)
+        ),
+        None => url.to_string(),
+    }
+}
+
+/// A canonical request with the session token in its query (the third line) redacted.
+pub(crate) fn redact_canonical_query(canonical: &str) -> String {
+    canonical
+        .split('\n')
+        .enumerate()
+        .map(|(i, line)| if i == 2 { redact_query(line) } else { line.to_owned() })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A query (or `path?query`) with the value of `X-Amz-Security-Token` replaced by a
+/// placeholder.
+pub(crate) fn redact_query(query: &str) -> String {
+    let (prefix, query) = match query.split_once('?') {
+        Some((path, query)) => (Some(path), query),
+        None if query.starts_with('/') => return query.to_owned(),
+        None => (None, query),
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|piece| match piece.split_once('=') {
+            Some((key, value))
+                if key.eq_ignore_ascii_case("X-Amz-Security-Token") && !value.is_empty() =>
+            {
+                format!("{key}=** redacted (length={}) **", value.len())
+            }
+            _ => piece.to_owned(),
+        })
+        .collect();
+    match prefix {
+        Some(path) => format!("{path}?{}", pairs.join("&")),
+        None => pairs.join("&"),
+    }
+}
+

@@ -4,21 +4,18 @@
 use std::borrow::Cow;
 
 use aws_credential_types::Credentials;
-use http::Extensions;
-use reqwest::{Request, Response};
-use reqwest_middleware::Next;
 use tokio::time::Instant;
 
 use crate::authorization::{self, Policy};
-use crate::body;
-use crate::builder::{validate_region, validate_service};
 use crate::clock::ClockSkew;
 use crate::credentials::{self, Resolver};
 use crate::error::Error;
+use crate::names::{validate_region, validate_service};
 use crate::options::RequestOptions;
 use crate::refusal;
+use crate::request::{HttpRequest, Resend, Transport};
 use crate::scope::OutsideScope;
-use crate::sign::{self, SigningConfig};
+use crate::sign::{self, SigningConfig, StreamingBody};
 
 pub(crate) struct SigV4 {
     pub(crate) config: SigningConfig,
@@ -67,7 +64,7 @@ impl SigV4 {
     /// host is in scope.
     pub(crate) async fn sign(
         &self,
-        request: &mut Request,
+        request: &mut impl HttpRequest,
         options: &RequestOptions,
         policy: &Policy,
     ) -> Result<Outcome<Signed>, Error> {
@@ -88,7 +85,9 @@ impl SigV4 {
         }
         authorization::check_existing(request.headers(), policy, None)?;
         let config = config_for(&self.config, options)?;
-        body::prepare(request, config.streaming).await?;
+        if let StreamingBody::Buffer { max_bytes } = config.streaming {
+            request.buffer_body(max_bytes).await?;
+        }
         crate::bedrock::check_endpoint_region(
             request.url(),
             region,
@@ -110,28 +109,27 @@ impl SigV4 {
     ///
     /// Returns the response, a copy of the request last sent (when it can be cloned, for
     /// following a redirect), and whether it was signed.
-    pub(crate) async fn send(
+    pub(crate) async fn send<T: Transport>(
         &self,
-        mut request: Request,
+        mut request: T::Request,
         options: &RequestOptions,
         policy: &Policy,
-        extensions: &mut Extensions,
-        next: Next<'_>,
-    ) -> reqwest_middleware::Result<(Response, Option<Request>, bool)> {
+        transport: &mut T,
+    ) -> Result<(T::Response, Option<T::Request>, bool), T::Error> {
         let signed = match self
             .sign(&mut request, options, policy)
             .await
-            .map_err(reqwest_middleware::Error::middleware)?
+            .map_err(T::error)?
         {
             Outcome::Authenticated(signed) => signed,
             Outcome::Unsigned => {
                 let copy = request.try_clone();
-                return Ok((next.run(request, extensions).await?, copy, false));
+                return Ok((transport.send(request).await?, copy, false));
             }
         };
         let again = request.try_clone();
         let started = Instant::now();
-        let response = next.clone().run(request, extensions).await?;
+        let response = transport.send(request).await?;
         let (response, code) = refusal::read_code(response).await;
         let Some(code) = code else {
             return Ok((response, again, true));
@@ -141,7 +139,7 @@ impl SigV4 {
         } else {
             self.skew.corrects(
                 &code,
-                response.headers(),
+                crate::request::HttpResponse::headers(&response),
                 self.resolver.time().now(),
                 started.elapsed(),
                 signed.offset,
@@ -160,7 +158,7 @@ impl SigV4 {
                     "re-sending the refused request, signed again"
                 );
                 let copy = again.try_clone();
-                Ok((next.run(again, extensions).await?, copy, true))
+                Ok((transport.send(again).await?, copy, true))
             }
             Ok(_) => Ok((response, None, true)),
             Err(err) => {

@@ -54,6 +54,7 @@ use sha2::{Digest, Sha256};
 
 use crate::presign::PresignSessionToken;
 use crate::sign::is_s3_like;
+use crate::signing_log::redact_query;
 use subtle::ConstantTimeEq;
 
 mod query;
@@ -639,51 +640,6 @@ impl fmt::Display for Rejection {
 
 impl std::error::Error for Rejection {}
 
-/// The canonical request (session token redacted) and string-to-sign of `url`, the presigned
-/// form of `request`, for logging. `None` when they cannot be computed.
-pub(crate) fn describe_presigned_reqwest(
-    request: &reqwest::Request,
-    url: &url::Url,
-    service: &str,
-    token_placement: PresignSessionToken,
-) -> Option<(String, String)> {
-    let host = match (url.host_str(), url.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_owned(),
-        (None, _) => return None,
-    };
-    let mut headers: Vec<(&str, &str)> = vec![("host", &host)];
-    headers.extend(
-        request
-            .headers()
-            .iter()
-            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
-    );
-    let body = request
-        .body()
-        .and_then(|b| b.as_bytes())
-        .unwrap_or_default();
-    let received = ReceivedRequest {
-        method: request.method().as_str(),
-        target: &url[url::Position::BeforePath..url::Position::AfterQuery],
-        headers: &headers,
-        body,
-    };
-    query::describe(&received, service, token_placement).ok()
-}
-
-/// `url` with the value of its `X-Amz-Security-Token` replaced by a placeholder, for logs.
-pub(crate) fn redact_url(url: &url::Url) -> String {
-    match url.query() {
-        Some(query) => format!(
-            "{}?{}",
-            &url[..url::Position::AfterPath],
-            redact_query(query)
-        ),
-        None => url.to_string(),
-    }
-}
-
 /// `x-amz-content-sha256` values that stand for a body not hashed into the signature.
 fn is_unhashed_payload(value: &str) -> bool {
     value == "UNSIGNED-PAYLOAD" || value.starts_with("STREAMING-")
@@ -1160,29 +1116,6 @@ fn canonical_query_of(query: &str, plus: PlusReading) -> String {
 
 /// Replaces the value of every `X-Amz-Security-Token` pair of a query (or of a target's query)
 /// with a placeholder, for display.
-fn redact_query(query: &str) -> String {
-    let (prefix, query) = match query.split_once('?') {
-        Some((path, query)) => (Some(path), query),
-        None if query.starts_with('/') => return query.to_owned(),
-        None => (None, query),
-    };
-    let pairs: Vec<String> = query
-        .split('&')
-        .map(|piece| match piece.split_once('=') {
-            Some((key, value))
-                if key.eq_ignore_ascii_case("X-Amz-Security-Token") && !value.is_empty() =>
-            {
-                format!("{key}=** redacted (length={}) **", value.len())
-            }
-            _ => piece.to_owned(),
-        })
-        .collect();
-    match prefix {
-        Some(path) => format!("{path}?{}", pairs.join("&")),
-        None => pairs.join("&"),
-    }
-}
-
 fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let mut out = String::with_capacity(64);

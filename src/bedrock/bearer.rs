@@ -7,7 +7,6 @@ use std::time::SystemTime;
 use aws_smithy_async::time::SharedTimeSource;
 use http::HeaderValue;
 use http::header::AUTHORIZATION;
-use reqwest::Request;
 use tokio::sync::OnceCell;
 use url::Host;
 
@@ -15,10 +14,11 @@ use crate::authorization::{self, Policy};
 use crate::bedrock::endpoints::{RegionOrigin, check_endpoint_region};
 use crate::bedrock::provider::{self, SharedBearerTokenProvider};
 use crate::bedrock::token::{SHORT_TERM_KEY_PREFIX, ShortTermKeyInfo, parse_short_term_key};
-use crate::bedrock::{BEARER_TOKEN_ENV, BearerToken};
-use crate::builder::{AwsAuthBuilder, validate_region};
-use crate::credentials::resolve_region;
+use crate::bedrock::BearerToken;
 use crate::error::{Error, ErrorKind};
+use crate::names::validate_region;
+use crate::region::resolve_region;
+use crate::request::HttpRequest;
 use crate::options::RequestOptions;
 use crate::refresh::LoadLimit;
 use crate::scope::OutsideScope;
@@ -131,7 +131,7 @@ impl Bearer {
     /// (and leaves the request untouched) for a host outside the scope that is to pass through.
     pub(crate) async fn authorize(
         &self,
-        request: &mut Request,
+        request: &mut impl HttpRequest,
         options: &RequestOptions,
         policy: &Policy,
     ) -> Result<bool, Error> {
@@ -297,86 +297,4 @@ impl fmt::Debug for Bearer {
             .field("allow_http", &self.allow_http)
             .finish_non_exhaustive()
     }
-}
-
-/// The bearer mode the builder asks for, if any: the precedence rule documented on
-/// [`AwsAuthBuilder`](crate::AwsAuthBuilder#how-a-request-is-authenticated).
-pub(crate) fn bearer_mode(builder: &AwsAuthBuilder) -> Result<Option<Bearer>, Error> {
-    let mut explicit: Vec<&str> = Vec::new();
-    if builder.bearer_token.is_some() {
-        explicit.push("bearer_token");
-    }
-    if builder.bearer_token_provider.is_some() {
-        explicit.push("bearer_token_provider");
-    }
-    explicit.extend(builder.sources.methods());
-    if let [first, second, ..] = explicit.as_slice() {
-        return Err(Error::invalid_config(format!(
-            "two ways to authenticate were configured (`.{first}(...)` and `.{second}(...)`): \
-             keep exactly one"
-        )));
-    }
-
-    let source = if let Some(token) = &builder.bearer_token {
-        TokenSource::Static(Arc::new(Prepared::new(token.clone())?))
-    } else if let Some(provider) = &builder.bearer_token_provider {
-        TokenSource::Provider(
-            provider.clone(),
-            Mutex::new(None),
-            LoadLimit {
-                timeout: builder.cache_settings()?.timeout,
-                provider: "the bearer-token provider given to `.bearer_token_provider(...)`".into(),
-            },
-        )
-    } else if let Some(token) = env_token(builder)? {
-        TokenSource::Static(Arc::new(Prepared::new(token)?))
-    } else {
-        return Ok(None);
-    };
-
-    if let Some(region) = &builder.region {
-        validate_region(region)?;
-    }
-    let region = RegionRule {
-        configured: builder.region.clone(),
-        profile: builder.profile.clone(),
-        from_environment: builder.bedrock_preset,
-        from_token: builder.region_from_bearer_token,
-    };
-    Ok(Some(Bearer::new(
-        source,
-        region,
-        builder.allow_bearer_over_http,
-        builder.time_source.clone().unwrap_or_default(),
-    )))
-}
-
-/// `AWS_BEARER_TOKEN_BEDROCK`, when the precedence rule lets it count.
-fn env_token(builder: &AwsAuthBuilder) -> Result<Option<BearerToken>, Error> {
-    if !builder.sources.is_empty()
-        || !builder
-            .bearer_token_from_env
-            .unwrap_or(builder.bedrock_preset)
-    {
-        return Ok(None);
-    }
-    let Some(value) = std::env::var_os(BEARER_TOKEN_ENV) else {
-        return Ok(None);
-    };
-    let token = BearerToken::new(value.to_str().unwrap_or("\u{0}"));
-    if token.is_empty() {
-        return Ok(None);
-    }
-    header_value(&token).map_err(|_| {
-        Error::new(
-            ErrorKind::InvalidToken,
-            format!(
-                "{BEARER_TOKEN_ENV} holds something that cannot be sent as a bearer token \
-                 (control characters, line breaks or non-UTF-8 bytes): set it to the Bedrock API \
-                 key, unset it to sign with AWS credentials, or call \
-                 `.bearer_token_from_env(false)`"
-            ),
-        )
-    })?;
-    Ok(Some(token))
 }

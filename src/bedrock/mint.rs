@@ -21,7 +21,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use crate::bedrock::BearerToken;
 use crate::bedrock::provider::{ProvideBearerToken, ProviderError};
 use crate::bedrock::token::SHORT_TERM_KEY_PREFIX;
-use crate::builder::validate_region;
+use crate::names::validate_region;
 use crate::credentials::{
     CacheSettings, ChosenSources, CredentialSource, DEFAULT_CREDENTIALS_TIMEOUT,
     DEFAULT_REFRESH_BUFFER, Resolver,

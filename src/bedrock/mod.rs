@@ -29,7 +29,7 @@ mod mint;
 mod provider;
 mod token;
 
-pub(crate) use bearer::{Bearer, bearer_mode};
+pub(crate) use bearer::{Bearer, Prepared, RegionRule, TokenSource};
 pub(crate) use endpoints::{RegionOrigin, check_endpoint_region};
 pub use endpoints::{
     mantle_base_url, mantle_endpoint, mantle_openai_base_url, runtime_openai_base_url,

@@ -1,0 +1,362 @@
+//! A [`tower`](https://docs.rs/tower) layer that signs `http::Request`s (feature `tower`): for
+//! hyper-util's client and other tower-based HTTP stacks.
+//!
+//! ```no_run
+//! # async fn demo(auth: reqwest_aws_auth::AwsAuth) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! use bytes::Bytes;
+//! use http_body_util::Full;
+//! use hyper_util::client::legacy::Client;
+//! use hyper_util::rt::TokioExecutor;
+//! use reqwest_aws_auth::tower::AwsAuthLayer;
+//! use tower::{Service, ServiceBuilder, ServiceExt};
+//!
+//! let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+//! let mut service = ServiceBuilder::new()
+//!     .layer(AwsAuthLayer::new(auth))
+//!     .service(client);
+//! let request = http::Request::post("http://127.0.0.1:8080/v1/responses")
+//!     .header("content-type", "application/json")
+//!     .body(Full::new(Bytes::from_static(br#"{"input":"Hello!"}"#)))?;
+//! let response = service.ready().await?.call(request).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The service behaves as the reqwest middleware does: the scope, the `Authorization` rule,
+//! one re-send after a refusal that blames the clock or the credentials, and redirects
+//! followed up to [`max_redirects`](crate::AwsAuthBuilder::max_redirects), each hop signed
+//! afresh. [`RequestOptions`](crate::RequestOptions) are read from the request's extensions.
+//!
+//! **Bodies.** A body with an exact size hint (`Full`, `Empty`, `String`, ...) is in memory:
+//! it is read and hashed. Any other body is a stream, handled per
+//! [`StreamingBody`](crate::StreamingBody): refused (the default), buffered up to a limit, or
+//! sent as it is with `UNSIGNED-PAYLOAD`. The inner service gets a body of the same type `B`,
+//! rebuilt from the bytes with `B: From<Bytes>`.
+//!
+//! **Order.** Layers that rewrite the body (compression) or retry go outside this one (listed
+//! before it in `ServiceBuilder`), so that what is signed is what is sent and every attempt is
+//! signed afresh.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode};
+use http_body::{Body, Frame, SizeHint};
+use url::Url;
+
+use crate::adapters::http_request::{to_uri, to_url};
+use crate::auth::AwsAuth;
+use crate::error::Error;
+use crate::options::RequestOptions;
+use crate::refusal::Prefixed;
+use crate::request::{HttpRequest, HttpResponse, Payload, RequestParts, Resend, Transport};
+
+/// The errors the service returns: the inner service's, or a [`crate::Error`] (find it with
+/// `downcast_ref` or [`Error::find`](crate::Error::find)).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Signs every request with an [`AwsAuth`] before the inner service sends it.
+#[derive(Clone, Debug)]
+pub struct AwsAuthLayer {
+    auth: AwsAuth,
+}
+
+impl AwsAuthLayer {
+    /// A layer that authenticates with `auth`.
+    pub fn new(auth: AwsAuth) -> Self {
+        Self { auth }
+    }
+}
+
+impl<S> tower_layer::Layer<S> for AwsAuthLayer {
+    type Service = AwsAuthService<S>;
+
+    fn layer(&self, inner: S) -> AwsAuthService<S> {
+        AwsAuthService {
+            auth: self.auth.clone(),
+            inner,
+        }
+    }
+}
+
+/// The service [`AwsAuthLayer`] makes.
+#[derive(Clone, Debug)]
+pub struct AwsAuthService<S> {
+    auth: AwsAuth,
+    inner: S,
+}
+
+impl<S, B, ResBody> tower_service::Service<http::Request<B>> for AwsAuthService<S>
+where
+    S: tower_service::Service<http::Request<B>, Response = http::Response<ResBody>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send,
+    S::Error: Into<BoxError>,
+    B: Body + From<Bytes> + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+    ResBody: Body<Data = Bytes> + Send + Unpin + 'static,
+    ResBody::Error: Send + Unpin,
+{
+    type Response = http::Response<ResponseBody<ResBody>>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        // The service that was polled ready takes this request; a clone serves the next.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let auth = self.auth.clone();
+        Box::pin(async move {
+            let options = request
+                .extensions()
+                .get::<RequestOptions>()
+                .cloned()
+                .unwrap_or_default();
+            let mut transport = Inner {
+                service: inner,
+                ready: true,
+            };
+            let request = Outgoing::new(request, &options, &auth).await?;
+            auth.inner
+                .exchange(request, &options, &mut transport)
+                .await
+                .map(|response| response.0)
+        })
+    }
+}
+
+/// The request as the service handles it: the URI parsed as a `Url`, the body read into
+/// memory unless it is a stream to be sent as it is.
+struct Outgoing<B> {
+    parts: http::request::Parts,
+    url: Url,
+    body: Buffered<B>,
+}
+
+enum Buffered<B> {
+    Bytes(Bytes),
+    Stream(B),
+}
+
+impl<B> Outgoing<B>
+where
+    B: Body + Send,
+    B::Error: Into<BoxError>,
+{
+    async fn new(
+        request: http::Request<B>,
+        options: &RequestOptions,
+        auth: &AwsAuth,
+    ) -> Result<Self, BoxError> {
+        let (parts, body) = request.into_parts();
+        let url = to_url(&parts.uri)?;
+        let in_memory = body.size_hint().exact().is_some();
+        let body = if in_memory || options.skip_auth {
+            // Exact-sized bodies are in memory already; a skipped one is sent as it is.
+            if in_memory {
+                let max = usize::try_from(body.size_hint().lower()).unwrap_or(usize::MAX);
+                Buffered::Bytes(crate::body::collect(body, max).await?)
+            } else {
+                Buffered::Stream(body)
+            }
+        } else {
+            let _ = auth;
+            Buffered::Stream(body)
+        };
+        Ok(Self { parts, url, body })
+    }
+
+    fn into_request(self) -> Result<http::Request<B>, Error>
+    where
+        B: From<Bytes>,
+    {
+        let mut parts = self.parts;
+        parts.uri = to_uri(&self.url)?;
+        let body = match self.body {
+            Buffered::Bytes(bytes) => B::from(bytes),
+            Buffered::Stream(body) => body,
+        };
+        Ok(http::Request::from_parts(parts, body))
+    }
+}
+
+impl<B> RequestParts for Outgoing<B> {
+    fn method(&self) -> &Method {
+        &self.parts.method
+    }
+    fn url(&self) -> &Url {
+        &self.url
+    }
+    fn headers(&self) -> &HeaderMap {
+        &self.parts.headers
+    }
+    fn payload(&self) -> Payload<'_> {
+        match &self.body {
+            Buffered::Bytes(bytes) => Payload::Bytes(bytes),
+            Buffered::Stream(_) => Payload::Stream,
+        }
+    }
+}
+
+impl<B> HttpRequest for Outgoing<B>
+where
+    B: Body + Send,
+    B::Error: Into<BoxError>,
+{
+    fn url_mut(&mut self) -> &mut Url {
+        &mut self.url
+    }
+    fn headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.parts.headers
+    }
+    async fn buffer_body(&mut self, max_bytes: usize) -> Result<(), Error> {
+        let body = std::mem::replace(&mut self.body, Buffered::Bytes(Bytes::new()));
+        self.body = match body {
+            Buffered::Stream(stream) => {
+                Buffered::Bytes(crate::body::collect(stream, max_bytes).await?)
+            }
+            bytes => bytes,
+        };
+        Ok(())
+    }
+}
+
+impl<B> Resend for Outgoing<B>
+where
+    B: Body + Send,
+    B::Error: Into<BoxError>,
+{
+    fn try_clone(&self) -> Option<Self> {
+        let Buffered::Bytes(bytes) = &self.body else {
+            return None;
+        };
+        let mut request = http::Request::new(());
+        *request.method_mut() = self.parts.method.clone();
+        *request.uri_mut() = self.parts.uri.clone();
+        *request.version_mut() = self.parts.version;
+        *request.headers_mut() = self.parts.headers.clone();
+        *request.extensions_mut() = self.parts.extensions.clone();
+        Some(Self {
+            parts: request.into_parts().0,
+            url: self.url.clone(),
+            body: Buffered::Bytes(bytes.clone()),
+        })
+    }
+    fn method_mut(&mut self) -> &mut Method {
+        &mut self.parts.method
+    }
+    fn remove_body(&mut self) {
+        self.body = Buffered::Bytes(Bytes::new());
+    }
+}
+
+/// A response of the inner service, with its body wrapped.
+struct Answer<ResBody: Body>(http::Response<ResponseBody<ResBody>>);
+
+impl<ResBody> HttpResponse for Answer<ResBody>
+where
+    ResBody: Body<Data = Bytes> + Send + Unpin,
+    ResBody::Error: Send + Unpin,
+{
+    fn status(&self) -> StatusCode {
+        self.0.status()
+    }
+    fn headers(&self) -> &HeaderMap {
+        self.0.headers()
+    }
+    fn extensions_mut(&mut self) -> &mut http::Extensions {
+        self.0.extensions_mut()
+    }
+    async fn peek(self, limit: usize, timeout: Duration) -> (Self, Bytes) {
+        let (parts, body) = self.0.into_parts();
+        let (body, prefix) = crate::refusal::peek_body(body.0, limit, timeout).await;
+        let body = ResponseBody(Prefixed::whole(body));
+        (Answer(http::Response::from_parts(parts, body)), prefix)
+    }
+}
+
+/// The inner service as the place requests are sent.
+struct Inner<S> {
+    service: S,
+    /// The first call uses the readiness the caller polled for.
+    ready: bool,
+}
+
+impl<S, B, ResBody> Transport for Inner<S>
+where
+    S: tower_service::Service<http::Request<B>, Response = http::Response<ResBody>> + Send,
+    S::Future: Send,
+    S::Error: Into<BoxError>,
+    B: Body + From<Bytes> + Send,
+    B::Error: Into<BoxError>,
+    ResBody: Body<Data = Bytes> + Send + Unpin,
+    ResBody::Error: Send + Unpin,
+{
+    type Request = Outgoing<B>;
+    type Response = Answer<ResBody>;
+    type Error = BoxError;
+
+    async fn send(&mut self, request: Outgoing<B>) -> Result<Answer<ResBody>, BoxError> {
+        let request = request.into_request()?;
+        if !std::mem::take(&mut self.ready) {
+            std::future::poll_fn(|cx| self.service.poll_ready(cx))
+                .await
+                .map_err(Into::into)?;
+        }
+        let response = self.service.call(request).await.map_err(Into::into)?;
+        let (parts, body) = response.into_parts();
+        Ok(Answer(http::Response::from_parts(
+            parts,
+            ResponseBody(Prefixed::whole(body)),
+        )))
+    }
+
+    fn error(error: Error) -> BoxError {
+        Box::new(error)
+    }
+}
+
+/// The body of a response from [`AwsAuthService`]: the inner service's body, of which the
+/// first few KiB of a refusal may have been read to find its AWS error code (they are
+/// yielded first, so the body reads as if nothing had looked).
+pub struct ResponseBody<B: Body>(Prefixed<Prefixed<B>>);
+
+impl<B: Body> fmt::Debug for ResponseBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseBody").finish_non_exhaustive()
+    }
+}
+
+impl<B> Body for ResponseBody<B>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Unpin,
+{
+    type Data = Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
+        Pin::new(&mut self.0).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.0.size_hint()
+    }
+}
