@@ -93,48 +93,6 @@ impl AwsAuth {
         request.sign_with(&self.inner).await
     }
 
-    /// A URL that performs `request` without credentials until it expires: the request's URL
-    /// with `X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Date`, `X-Amz-Expires`,
-    /// `X-Amz-SignedHeaders`, `X-Amz-Signature` (and `X-Amz-Security-Token` for temporary
-    /// credentials) in its query. Async because credentials may have to be loaded first.
-    ///
-    /// - **Expiry.** `expires_in` is counted in whole seconds (fractions are dropped) from the
-    ///   signing time and must be between 1 second and [`MAX_PRESIGN_EXPIRY`] (7 days), else
-    ///   [`ErrorKind::InvalidExpiry`]. A URL never outlives the credentials that sign it: when
-    ///   they expire sooner, the expiry is shortened to theirs, a warning is logged, and the
-    ///   URL's `X-Amz-Expires` shows the effective lifetime in seconds.
-    /// - **What is signed.** `host`, plus every header the request carries that the crate signs
-    ///   (not the ones proxies rewrite, see the crate docs): whoever uses the URL must send
-    ///   those headers with the same values (for an S3 upload, say, `content-type`). Build the
-    ///   request without headers for a URL that works from a plain link. The method is signed
-    ///   too: a URL presigned for `PUT` does not work for `GET`.
-    /// - **Body.** S3 signing names sign `UNSIGNED-PAYLOAD` (the body is not known yet); other
-    ///   services sign the SHA-256 of the request's body (of an empty body for a `GET`), which
-    ///   whoever uses the URL must send.
-    /// - **WebSocket.** `ws://` and `wss://` URLs are signed as the HTTP `GET` of the handshake
-    ///   (`http://`, `https://`) and returned with their scheme.
-    /// - **Session token.** Signed, or appended after signing (AWS IoT Core): see
-    ///   [`PresignSessionToken`].
-    ///
-    /// Query parameters are canonicalised as for header signing (`+` is a space, a literal
-    /// plus is `%2B`); `X-Amz-*` signing parameters already in the URL are replaced. A Bedrock
-    /// API key has no presigned form: in bearer mode this fails with
-    /// [`ErrorKind::PresignUnsupported`].
-    ///
-    /// ```no_run
-    /// # #[cfg(feature = "reqwest-0-13")]
-    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-    /// use std::time::Duration;
-    /// use reqwest_aws_auth::AwsAuth;
-    ///
-    /// let auth = AwsAuth::builder().service("s3").region("eu-west-1").build()?;
-    /// let request = reqwest::Client::new()
-    ///     .get("https://my-bucket.s3.eu-west-1.amazonaws.com/reports/2026.pdf")
-    ///     .build()?;
-    /// let url = auth.presign(&request, Duration::from_secs(15 * 60)).await?;
-    /// println!("{url}"); // works from a browser for 15 minutes
-    /// # Ok(()) }
-    /// ```
     /// A client with this middleware, built from `http` (a `reqwest::ClientBuilder` of 0.13,
     /// or of 0.12 with feature `reqwest-0-12`) with reqwest's own redirect following turned
     /// off, so that the middleware follows redirects instead: each hop is signed afresh when
@@ -164,6 +122,48 @@ impl AwsAuth {
         http.build_client(self)
     }
 
+    /// A URL that performs `request` without credentials until it expires: the request's URL
+    /// with `X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Date`, `X-Amz-Expires`,
+    /// `X-Amz-SignedHeaders`, `X-Amz-Signature` (and `X-Amz-Security-Token` for temporary
+    /// credentials) in its query. Async because credentials may have to be loaded first.
+    ///
+    /// - **Expiry.** `expires_in` is counted in whole seconds (fractions are dropped) from the
+    ///   signing time and must be between 1 second and [`MAX_PRESIGN_EXPIRY`](crate::MAX_PRESIGN_EXPIRY) (7 days), else
+    ///   [`ErrorKind::InvalidExpiry`](crate::ErrorKind::InvalidExpiry). A URL never outlives the credentials that sign it: when
+    ///   they expire sooner, the expiry is shortened to theirs, a warning is logged, and the
+    ///   URL's `X-Amz-Expires` shows the effective lifetime in seconds.
+    /// - **What is signed.** `host`, plus every header the request carries that the crate signs
+    ///   (not the ones proxies rewrite, see the crate docs): whoever uses the URL must send
+    ///   those headers with the same values (for an S3 upload, say, `content-type`). Build the
+    ///   request without headers for a URL that works from a plain link. The method is signed
+    ///   too: a URL presigned for `PUT` does not work for `GET`.
+    /// - **Body.** S3 signing names sign `UNSIGNED-PAYLOAD` (the body is not known yet); other
+    ///   services sign the SHA-256 of the request's body (of an empty body for a `GET`), which
+    ///   whoever uses the URL must send.
+    /// - **WebSocket.** `ws://` and `wss://` URLs are signed as the HTTP `GET` of the handshake
+    ///   (`http://`, `https://`) and returned with their scheme.
+    /// - **Session token.** Signed, or appended after signing (AWS IoT Core): see
+    ///   [`PresignSessionToken`](crate::PresignSessionToken).
+    ///
+    /// Query parameters are canonicalised as for header signing (`+` is a space, a literal
+    /// plus is `%2B`); `X-Amz-*` signing parameters already in the URL are replaced. A Bedrock
+    /// API key has no presigned form: in bearer mode this fails with
+    /// [`ErrorKind::PresignUnsupported`](crate::ErrorKind::PresignUnsupported).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "reqwest-0-13")]
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use reqwest_aws_auth::AwsAuth;
+    ///
+    /// let auth = AwsAuth::builder().service("s3").region("eu-west-1").build()?;
+    /// let request = reqwest::Client::new()
+    ///     .get("https://my-bucket.s3.eu-west-1.amazonaws.com/reports/2026.pdf")
+    ///     .build()?;
+    /// let url = auth.presign(&request, Duration::from_secs(15 * 60)).await?;
+    /// println!("{url}"); // works from a browser for 15 minutes
+    /// # Ok(()) }
+    /// ```
     pub async fn presign<R: Signable>(
         &self,
         request: &R,

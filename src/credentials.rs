@@ -56,6 +56,8 @@ impl CredentialSource {
 
     /// Names the source in errors (a timeout, say).
     fn describe(&self, profile: Option<&str>) -> String {
+        #[cfg(not(feature = "default-chain"))]
+        let _ = profile;
         match self {
             Self::Static(_) => "the credentials given to `.credentials(...)`".into(),
             Self::Provider(_) => "the provider given to `.credentials_provider(...)`".into(),

@@ -47,7 +47,14 @@
 //! [`verify`] and (feature `wiremock`) `reqwest_aws_auth::wiremock`.
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![forbid(unsafe_code)]
+// Without any middleware stack only `AwsAuth::sign` and `presign` remain: the sending,
+// recovery and redirect machinery is then unused.
+#![cfg_attr(
+    not(any(feature = "reqwest-0-13", feature = "reqwest-0-12", feature = "tower")),
+    allow(dead_code)
+)]
 
+mod adapters;
 mod amz_date;
 mod auth;
 mod authorization;
@@ -58,25 +65,31 @@ mod clock;
 mod credentials;
 mod error;
 mod headers;
+mod names;
 mod options;
 mod presign;
 mod redirect;
 mod refresh;
 mod refusal;
+mod region;
+mod request;
 #[cfg(feature = "retry")]
 pub mod retry;
 mod scope;
 mod sign;
 mod signing_log;
 mod sigv4;
+#[cfg(feature = "tower")]
+pub mod tower;
 mod uri;
+#[cfg(feature = "verify")]
 pub mod verify;
 #[cfg(feature = "wiremock")]
 pub mod wiremock;
 
-pub use auth::AwsAuth;
+pub use auth::{AwsAuth, ReqwestClientBuilder, Signable};
 pub use builder::AwsAuthBuilder;
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, MiddlewareError};
 pub use options::RequestOptions;
 pub use presign::{MAX_PRESIGN_EXPIRY, PresignSessionToken};
 pub use refusal::AwsErrorCode;

@@ -216,6 +216,7 @@ pub(crate) struct Prefixed<B: Body> {
     rest: B,
 }
 
+#[cfg(feature = "tower")]
 impl<B: Body> Prefixed<B> {
     /// `body` as it is, nothing read.
     pub(crate) fn whole(body: B) -> Self {
@@ -224,6 +225,15 @@ impl<B: Body> Prefixed<B> {
             trailers: None,
             failed: None,
             rest: body,
+        }
+    }
+
+    /// The original body, if nothing has been read from it.
+    pub(crate) fn into_whole(self) -> Result<B, Self> {
+        if self.prefix.is_none() && self.failed.is_none() && self.trailers.is_none() {
+            Ok(self.rest)
+        } else {
+            Err(self)
         }
     }
 }

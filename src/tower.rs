@@ -38,6 +38,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -125,8 +126,9 @@ where
             let mut transport = Inner {
                 service: inner,
                 ready: true,
+                types: PhantomData,
             };
-            let request = Outgoing::new(request, &options, &auth).await?;
+            let request = Outgoing::new(request).await?;
             auth.inner
                 .exchange(request, &options, &mut transport)
                 .await
@@ -153,25 +155,16 @@ where
     B: Body + Send,
     B::Error: Into<BoxError>,
 {
-    async fn new(
-        request: http::Request<B>,
-        options: &RequestOptions,
-        auth: &AwsAuth,
-    ) -> Result<Self, BoxError> {
+    /// Reads a body of exact size (one in memory); leaves a stream for the signer to refuse,
+    /// buffer or send unsigned, per `StreamingBody`.
+    async fn new(request: http::Request<B>) -> Result<Self, Error> {
         let (parts, body) = request.into_parts();
         let url = to_url(&parts.uri)?;
-        let in_memory = body.size_hint().exact().is_some();
-        let body = if in_memory || options.skip_auth {
-            // Exact-sized bodies are in memory already; a skipped one is sent as it is.
-            if in_memory {
-                let max = usize::try_from(body.size_hint().lower()).unwrap_or(usize::MAX);
-                Buffered::Bytes(crate::body::collect(body, max).await?)
-            } else {
-                Buffered::Stream(body)
-            }
-        } else {
-            let _ = auth;
-            Buffered::Stream(body)
+        let body = match body.size_hint().exact() {
+            Some(len) => Buffered::Bytes(
+                crate::body::collect(body, usize::try_from(len).unwrap_or(usize::MAX)).await?,
+            ),
+            None => Buffered::Stream(body),
         };
         Ok(Self { parts, url, body })
     }
@@ -211,6 +204,7 @@ impl<B> RequestParts for Outgoing<B> {
 impl<B> HttpRequest for Outgoing<B>
 where
     B: Body + Send,
+    B::Data: Send,
     B::Error: Into<BoxError>,
 {
     fn url_mut(&mut self) -> &mut Url {
@@ -234,6 +228,7 @@ where
 impl<B> Resend for Outgoing<B>
 where
     B: Body + Send,
+    B::Data: Send,
     B::Error: Into<BoxError>,
 {
     fn try_clone(&self) -> Option<Self> {
@@ -279,25 +274,37 @@ where
     }
     async fn peek(self, limit: usize, timeout: Duration) -> (Self, Bytes) {
         let (parts, body) = self.0.into_parts();
-        let (body, prefix) = crate::refusal::peek_body(body.0, limit, timeout).await;
-        let body = ResponseBody(Prefixed::whole(body));
-        (Answer(http::Response::from_parts(parts, body)), prefix)
+        match body.0.into_whole() {
+            Ok(whole) => {
+                let (body, prefix) = crate::refusal::peek_body(whole, limit, timeout).await;
+                (
+                    Answer(http::Response::from_parts(parts, ResponseBody(body))),
+                    prefix,
+                )
+            }
+            Err(read) => (
+                Answer(http::Response::from_parts(parts, ResponseBody(read))),
+                Bytes::new(),
+            ),
+        }
     }
 }
 
 /// The inner service as the place requests are sent.
-struct Inner<S> {
+struct Inner<S, B, ResBody> {
     service: S,
     /// The first call uses the readiness the caller polled for.
     ready: bool,
+    types: PhantomData<fn(B) -> ResBody>,
 }
 
-impl<S, B, ResBody> Transport for Inner<S>
+impl<S, B, ResBody> Transport for Inner<S, B, ResBody>
 where
     S: tower_service::Service<http::Request<B>, Response = http::Response<ResBody>> + Send,
     S::Future: Send,
     S::Error: Into<BoxError>,
     B: Body + From<Bytes> + Send,
+    B::Data: Send,
     B::Error: Into<BoxError>,
     ResBody: Body<Data = Bytes> + Send + Unpin,
     ResBody::Error: Send + Unpin,
@@ -329,7 +336,7 @@ where
 /// The body of a response from [`AwsAuthService`]: the inner service's body, of which the
 /// first few KiB of a refusal may have been read to find its AWS error code (they are
 /// yielded first, so the body reads as if nothing had looked).
-pub struct ResponseBody<B: Body>(Prefixed<Prefixed<B>>);
+pub struct ResponseBody<B: Body>(Prefixed<B>);
 
 impl<B: Body> fmt::Debug for ResponseBody<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SignatureLocation, SigningSettings};
-use aws_smithy_async::time::{SharedTimeSource, TimeSource};
+use aws_smithy_async::time::TimeSource;
 use aws_smithy_runtime_api::client::identity::Identity;
 use aws_types::SdkConfig;
 use base64::Engine as _;
@@ -21,11 +21,8 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use crate::bedrock::BearerToken;
 use crate::bedrock::provider::{ProvideBearerToken, ProviderError};
 use crate::bedrock::token::SHORT_TERM_KEY_PREFIX;
+use crate::credentials::{DEFAULT_REFRESH_BUFFER, Resolver, SourceSettings};
 use crate::names::validate_region;
-use crate::credentials::{
-    CacheSettings, ChosenSources, CredentialSource, DEFAULT_CREDENTIALS_TIMEOUT,
-    DEFAULT_REFRESH_BUFFER, Resolver,
-};
 use crate::error::{Error, ErrorKind};
 use crate::refresh::{Fresh, LoadLimit, Refreshing};
 
@@ -231,50 +228,41 @@ impl fmt::Debug for ShortTermKeyProvider {
 /// Configures a [`ShortTermKeyProvider`]. Nothing here does I/O.
 #[derive(Default)]
 pub struct ShortTermKeyProviderBuilder {
-    region: Option<String>,
-    profile: Option<String>,
-    sources: ChosenSources,
-    time_source: Option<SharedTimeSource>,
+    /// Region, profile, credential source, clock, and how credentials are loaded.
+    source: SourceSettings,
     lifetime: Option<Duration>,
     refresh_before: Option<Duration>,
-    credentials_timeout: Option<Duration>,
 }
 
 impl ShortTermKeyProviderBuilder {
     /// The region the keys are for: a key only works in the region it was minted for. Without
     /// it, `AWS_REGION`, `AWS_DEFAULT_REGION`, then the profile's `region` are read.
     pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
+        self.source.region = Some(region.into());
         self
     }
 
     /// The shared config profile to read credentials and region from.
     pub fn profile(mut self, profile_name: impl Into<String>) -> Self {
-        self.profile = Some(profile_name.into());
+        self.source.profile = Some(profile_name.into());
         self
     }
 
     /// Mint with these credentials.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.sources
-            .push("credentials", CredentialSource::credentials(credentials));
+        self.source.credentials(credentials);
         self
     }
 
     /// Mint with credentials from this provider (cached, refreshed ahead of expiry).
     pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
-        self.sources
-            .push("credentials_provider", CredentialSource::provider(provider));
+        self.source.credentials_provider(provider);
         self
     }
 
     /// Take the credentials provider, region and time source from a loaded `SdkConfig`.
     pub fn sdk_config(mut self, config: &SdkConfig) -> Self {
-        self.sources
-            .push("sdk_config", CredentialSource::sdk_config(config));
-        if self.time_source.is_none() {
-            self.time_source = config.time_source();
-        }
+        self.source.sdk_config(config);
         self
     }
 
@@ -295,13 +283,13 @@ impl ShortTermKeyProviderBuilder {
     /// How long loading the credentials that sign a key may take (default 5 s); past it,
     /// minting fails with a retryable [`ErrorKind::ProviderTimeout`].
     pub fn credentials_timeout(mut self, timeout: Duration) -> Self {
-        self.credentials_timeout = Some(timeout);
+        self.source.credentials_timeout = Some(timeout);
         self
     }
 
     /// Use this clock for minting times and expiry instead of the system clock.
     pub fn time_source(mut self, time_source: impl TimeSource + 'static) -> Self {
-        self.time_source = Some(SharedTimeSource::new(time_source));
+        self.source.time_source(time_source);
         self
     }
 
@@ -314,31 +302,8 @@ impl ShortTermKeyProviderBuilder {
                 "`.lifetime(...)` must be between 1 second and 12 hours, not {lifetime:?}"
             )));
         }
-        if let Some(region) = &self.region {
-            validate_region(region)?;
-        }
-        let source = self
-            .sources
-            .single()?
-            .unwrap_or(CredentialSource::DefaultChain);
-        let timeout = self
-            .credentials_timeout
-            .unwrap_or(DEFAULT_CREDENTIALS_TIMEOUT);
-        if timeout.is_zero() {
-            return Err(Error::invalid_config(
-                "`.credentials_timeout(...)` must be longer than zero: every load would fail",
-            ));
-        }
-        let resolver = Resolver::new(
-            source,
-            self.profile,
-            self.region,
-            self.time_source.unwrap_or_default(),
-            CacheSettings {
-                refresh_buffer: DEFAULT_REFRESH_BUFFER,
-                timeout,
-            },
-        );
+        let resolver = self.source.resolver()?;
+        let timeout = self.source.cache_settings()?.timeout;
         Ok(ShortTermKeyProvider {
             inner: std::sync::Arc::new(Inner {
                 resolver,
@@ -358,11 +323,11 @@ impl ShortTermKeyProviderBuilder {
 impl fmt::Debug for ShortTermKeyProviderBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ShortTermKeyProviderBuilder")
-            .field("region", &self.region)
-            .field("profile", &self.profile)
+            .field("region", &self.source.region)
+            .field("profile", &self.source.profile)
             .field(
                 "credential_sources",
-                &self.sources.methods().collect::<Vec<_>>(),
+                &self.source.sources.methods().collect::<Vec<_>>(),
             )
             .field("lifetime", &self.lifetime)
             .field("refresh_before", &self.refresh_before)

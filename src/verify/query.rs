@@ -377,13 +377,3 @@ impl Verifier {
     }
 }
 
-/// The canonical request (session token redacted) and string-to-sign of a presigned request.
-pub(super) fn describe(
-    request: &ReceivedRequest<'_>,
-    service: &str,
-    token_placement: PresignSessionToken,
-) -> Result<(String, String), Rejection> {
-    let s3 = is_s3_like(service);
-    let computed = Computed::new(request, s3, !s3, token_placement)?;
-    Ok((computed.canonical_redacted, computed.string_to_sign))
-}
