@@ -227,11 +227,7 @@ impl Inner {
         expires_in: Duration,
     ) -> Result<url::Url, Error> {
         match &self.mode {
-            Mode::SigV4(sigv4) => {
-                sigv4
-                    .presign(request, &self.policy.scope, expires_in)
-                    .await
-            }
+            Mode::SigV4(sigv4) => sigv4.presign(request, &self.policy.scope, expires_in).await,
             Mode::Bearer(_) => Err(crate::presign::presign_unsupported()),
         }
     }

@@ -10,15 +10,15 @@
 
 use std::time::{Duration, SystemTime};
 
-use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{SessionTokenMode, SignableBody, SignableRequest, SignatureLocation};
-use aws_smithy_runtime_api::client::identity::Identity;
 use crate::error::{Error, ErrorKind};
 use crate::request::{Payload, RequestParts};
 use crate::sign::{self, SigningConfig, StreamingBody};
 use crate::signing_log;
 use crate::sigv4::SigV4;
 use crate::uri;
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{SessionTokenMode, SignableBody, SignableRequest, SignatureLocation};
+use aws_smithy_runtime_api::client::identity::Identity;
 
 /// The longest a presigned URL can be valid for: 7 days (SigV4's limit).
 pub const MAX_PRESIGN_EXPIRY: Duration = Duration::from_secs(7 * 24 * 60 * 60);

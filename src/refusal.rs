@@ -148,7 +148,11 @@ fn with_code<R: HttpResponse>(mut response: R, code: &AwsErrorCode) -> R {
 
 /// Reads up to `limit` bytes of `body` (for at most `timeout`) and returns them with a body
 /// that yields them first, then the rest.
-pub(crate) async fn peek_body<B>(mut body: B, limit: usize, timeout: Duration) -> (Prefixed<B>, Bytes)
+pub(crate) async fn peek_body<B>(
+    mut body: B,
+    limit: usize,
+    timeout: Duration,
+) -> (Prefixed<B>, Bytes)
 where
     B: Body<Data = Bytes> + Unpin,
 {

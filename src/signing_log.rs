@@ -135,7 +135,13 @@ pub(crate) fn redact_canonical_query(canonical: &str) -> String {
     canonical
         .split('\n')
         .enumerate()
-        .map(|(i, line)| if i == 2 { redact_query(line) } else { line.to_owned() })
+        .map(|(i, line)| {
+            if i == 2 {
+                redact_query(line)
+            } else {
+                line.to_owned()
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -164,4 +170,3 @@ pub(crate) fn redact_query(query: &str) -> String {
         None => pairs.join("&"),
     }
 }
-

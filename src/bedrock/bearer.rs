@@ -11,16 +11,16 @@ use tokio::sync::OnceCell;
 use url::Host;
 
 use crate::authorization::{self, Policy};
+use crate::bedrock::BearerToken;
 use crate::bedrock::endpoints::{RegionOrigin, check_endpoint_region};
 use crate::bedrock::provider::{self, SharedBearerTokenProvider};
 use crate::bedrock::token::{SHORT_TERM_KEY_PREFIX, ShortTermKeyInfo, parse_short_term_key};
-use crate::bedrock::BearerToken;
 use crate::error::{Error, ErrorKind};
 use crate::names::validate_region;
-use crate::region::resolve_region;
-use crate::request::HttpRequest;
 use crate::options::RequestOptions;
 use crate::refresh::LoadLimit;
+use crate::region::resolve_region;
+use crate::request::HttpRequest;
 use crate::scope::OutsideScope;
 use crate::sign::{self, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
 

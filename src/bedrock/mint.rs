@@ -22,8 +22,8 @@ use crate::bedrock::BearerToken;
 use crate::bedrock::provider::{ProvideBearerToken, ProviderError};
 use crate::bedrock::token::SHORT_TERM_KEY_PREFIX;
 use crate::credentials::{DEFAULT_REFRESH_BUFFER, Resolver, SourceSettings};
-use crate::names::validate_region;
 use crate::error::{Error, ErrorKind};
+use crate::names::validate_region;
 use crate::refresh::{Fresh, LoadLimit, Refreshing};
 
 /// The longest a short-term Bedrock API key can live: 12 hours.

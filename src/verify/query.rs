@@ -376,4 +376,3 @@ impl Verifier {
         Ok(())
     }
 }
-

@@ -3,7 +3,8 @@
 //! drive a client from outside (the `aws-sigv4-curl` binary, a plain reqwest GET of a
 //! presigned URL).
 //!
-//! Refused requests get `403` and the rejection (reason, canonical request, string-to-sign).
+//! Refused requests get `403`, `x-amzn-ErrorType: InvalidSignatureException` and the rejection
+//! (reason, canonical request, string-to-sign); hyper adds the server's `Date`.
 //! Accepted ones are routed by path:
 //! - `/echo...`: the body received, with `x-signed-headers` naming what was signed;
 //! - `/status/NNN`: that status, body `status NNN`;
@@ -141,7 +142,13 @@ async fn handle(request: Request<Incoming>, state: &(Expect, Arc<Notify>)) -> Re
             body: &body,
         };
         if let Err(rejection) = verifier.verify(&received) {
-            return full(StatusCode::FORBIDDEN, format!("{rejection}\n"));
+            // As AWS's JSON services answer a bad signature (or signing time).
+            let mut response = full(StatusCode::FORBIDDEN, format!("{rejection}\n"));
+            response.headers_mut().insert(
+                "x-amzn-errortype",
+                "InvalidSignatureException".parse().unwrap(),
+            );
+            return response;
         }
         if authorization.is_empty() {
             let url = url::Url::parse(&format!("http://h{target}")).unwrap();
