@@ -196,16 +196,13 @@ pub(crate) trait BuildClient: Sized {
 
 /// How an adapter's request type is signed and presigned.
 pub(crate) trait Adapted {
-    fn sign_with<'a>(
-        &'a mut self,
-        auth: &'a Inner,
-    ) -> impl Future<Output = Result<(), Error>> + Send + 'a;
+    fn sign_with(&mut self, auth: &Inner) -> impl Future<Output = Result<(), Error>> + Send;
 
-    fn presign_with<'a>(
-        &'a self,
-        auth: &'a Inner,
+    fn presign_with(
+        &self,
+        auth: &Inner,
         expires_in: Duration,
-    ) -> impl Future<Output = Result<url::Url, Error>> + Send + 'a;
+    ) -> impl Future<Output = Result<url::Url, Error>> + Send;
 }
 
 impl Inner {

@@ -233,11 +233,11 @@ impl<B: Body> Prefixed<B> {
     }
 
     /// The original body, if nothing has been read from it.
-    pub(crate) fn into_whole(self) -> Result<B, Self> {
+    pub(crate) fn into_whole(self) -> Result<B, Box<Self>> {
         if self.prefix.is_none() && self.failed.is_none() && self.trailers.is_none() {
             Ok(self.rest)
         } else {
-            Err(self)
+            Err(Box::new(self))
         }
     }
 }

@@ -24,7 +24,7 @@
 //! The service behaves as the reqwest middleware does: the scope, the `Authorization` rule,
 //! one re-send after a refusal that blames the clock or the credentials, and redirects
 //! followed up to [`max_redirects`](crate::AwsAuthBuilder::max_redirects), each hop signed
-//! afresh. [`RequestOptions`](crate::RequestOptions) are read from the request's extensions.
+//! afresh. [`RequestOptions`] are read from the request's extensions.
 //!
 //! **Bodies.** A body with an exact size hint (`Full`, `Empty`, `String`, ...) is in memory:
 //! it is read and hashed. Any other body is a stream, handled per
@@ -283,7 +283,7 @@ where
                 )
             }
             Err(read) => (
-                Answer(http::Response::from_parts(parts, ResponseBody(read))),
+                Answer(http::Response::from_parts(parts, ResponseBody(*read))),
                 Bytes::new(),
             ),
         }

@@ -1,7 +1,6 @@
 //! `http::Request<B>` whose body is bytes already, for [`AwsAuth::sign`](crate::AwsAuth::sign)
 //! and [`AwsAuth::presign`](crate::AwsAuth::presign) on any stack built on the `http` crate.
 
-use std::future::Future;
 use std::time::Duration;
 
 use http::{HeaderMap, Method, Uri};
@@ -72,11 +71,8 @@ impl<B: AsRef<[u8]> + Sync> HttpRequest for View<'_, B> {
 impl<B: AsRef<[u8]> + Send + Sync> Signable for http::Request<B> {}
 
 impl<B: AsRef<[u8]> + Send + Sync> Adapted for http::Request<B> {
-    fn sign_with<'a>(
-        &'a mut self,
-        auth: &'a Inner,
-    ) -> impl Future<Output = Result<(), Error>> + Send + 'a {
-        async move {
+    async fn sign_with(&mut self, auth: &Inner) -> Result<(), Error> {
+        {
             let url = to_url(self.uri())?;
             let headers = std::mem::take(self.headers_mut());
             let mut view = View {
@@ -94,12 +90,8 @@ impl<B: AsRef<[u8]> + Send + Sync> Adapted for http::Request<B> {
         }
     }
 
-    fn presign_with<'a>(
-        &'a self,
-        auth: &'a Inner,
-        expires_in: Duration,
-    ) -> impl Future<Output = Result<Url, Error>> + Send + 'a {
-        async move {
+    async fn presign_with(&self, auth: &Inner, expires_in: Duration) -> Result<Url, Error> {
+        {
             let view = View {
                 method: self.method(),
                 url: to_url(self.uri())?,

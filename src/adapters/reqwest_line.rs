@@ -132,18 +132,15 @@ impl Middleware for AwsAuth {
 impl Signable for Request {}
 
 impl Adapted for Request {
-    fn sign_with<'a>(
-        &'a mut self,
-        auth: &'a Inner,
-    ) -> impl Future<Output = Result<(), Error>> + Send + 'a {
+    fn sign_with(&mut self, auth: &Inner) -> impl Future<Output = Result<(), Error>> + Send {
         auth.sign(self)
     }
 
-    fn presign_with<'a>(
-        &'a self,
-        auth: &'a Inner,
+    fn presign_with(
+        &self,
+        auth: &Inner,
         expires_in: Duration,
-    ) -> impl Future<Output = Result<Url, Error>> + Send + 'a {
+    ) -> impl Future<Output = Result<Url, Error>> + Send {
         auth.presign(self, expires_in)
     }
 }
