@@ -23,7 +23,7 @@ use crate::headers::HeaderPolicy;
 use crate::names::{validate_region, validate_service};
 use crate::refresh::LoadLimit;
 use crate::scope::{Base, OutsideScope, Scope};
-use crate::sign::{SigningConfig, StreamingBody};
+use crate::settings::{PresignSessionToken, SigningConfig, StreamingBody};
 use crate::sigv4::SigV4;
 
 /// Configures and builds an [`AwsAuth`]. Start with [`AwsAuth::builder`].
@@ -89,7 +89,7 @@ pub struct AwsAuthBuilder {
     pub(crate) outside_scope: OutsideScope,
     pub(crate) replace_authorization: bool,
     pub(crate) max_redirects: Option<usize>,
-    pub(crate) presign_session_token: crate::presign::PresignSessionToken,
+    pub(crate) presign_session_token: PresignSessionToken,
 }
 
 impl AwsAuth {
@@ -433,7 +433,7 @@ impl AwsAuthBuilder {
     ///     .build()?;
     /// # Ok::<(), reqwest_aws_auth::Error>(())
     /// ```
-    pub fn presign_session_token(mut self, placement: crate::presign::PresignSessionToken) -> Self {
+    pub fn presign_session_token(mut self, placement: PresignSessionToken) -> Self {
         self.presign_session_token = placement;
         self
     }

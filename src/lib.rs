@@ -76,6 +76,7 @@ mod request;
 #[cfg(feature = "retry")]
 pub mod retry;
 mod scope;
+mod settings;
 mod sign;
 mod signing_log;
 mod sigv4;
@@ -91,10 +92,10 @@ pub use auth::{AwsAuth, ReqwestClientBuilder, Signable};
 pub use builder::AwsAuthBuilder;
 pub use error::{Error, ErrorKind, MiddlewareError};
 pub use options::RequestOptions;
-pub use presign::{MAX_PRESIGN_EXPIRY, PresignSessionToken};
+pub use presign::MAX_PRESIGN_EXPIRY;
 pub use refusal::AwsErrorCode;
 pub use scope::OutsideScope;
-pub use sign::StreamingBody;
+pub use settings::{PresignSessionToken, StreamingBody};
 
 /// The README's examples, compiled and run as doctests (they need the `wiremock` and `retry`
 /// features).

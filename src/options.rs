@@ -1,7 +1,7 @@
 //! Per-request settings, put into a request's extensions with
 //! `reqwest_middleware::RequestBuilder::with_extension`.
 
-use crate::sign::StreamingBody;
+use crate::settings::StreamingBody;
 
 /// Settings for one request, overriding the builder's. Anything not set falls back to the
 /// builder.

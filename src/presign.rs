@@ -12,7 +12,8 @@ use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, ErrorKind};
 use crate::request::{Payload, RequestParts};
-use crate::sign::{self, SigningConfig, StreamingBody};
+use crate::settings::{PresignSessionToken, SigningConfig, StreamingBody};
+use crate::sign;
 use crate::signing_log;
 use crate::sigv4::SigV4;
 use crate::uri;
@@ -33,21 +34,6 @@ const PRESIGN_PARAMS: [&str; 7] = [
     "X-Amz-Security-Token",
     "X-Amz-Signature",
 ];
-
-/// Where a presigned URL carries the session token of temporary credentials. Set with
-/// [`AwsAuthBuilder::presign_session_token`](crate::AwsAuthBuilder::presign_session_token).
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum PresignSessionToken {
-    /// `X-Amz-Security-Token` is part of the signed query, before `X-Amz-Signature`: what S3,
-    /// API Gateway and most services expect, and what botocore does.
-    #[default]
-    Signed,
-    /// `X-Amz-Security-Token` is left out of the signature and appended after
-    /// `X-Amz-Signature`: what AWS IoT Core expects for MQTT over WebSocket
-    /// (signing name `iotdevicegateway`).
-    AppendedAfterSigning,
-}
 
 impl SigV4 {
     /// The presigned URL of `request` (see [`AwsAuth::presign`](crate::AwsAuth::presign)),

@@ -15,7 +15,8 @@ use crate::options::RequestOptions;
 use crate::refusal;
 use crate::request::{HttpRequest, Resend, Transport};
 use crate::scope::OutsideScope;
-use crate::sign::{self, SigningConfig, StreamingBody};
+use crate::settings::{SigningConfig, StreamingBody};
+use crate::sign;
 
 pub(crate) struct SigV4 {
     pub(crate) config: SigningConfig,

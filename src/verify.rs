@@ -52,8 +52,8 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::Credentials;
 use sha2::{Digest, Sha256};
 
-use crate::presign::PresignSessionToken;
-use crate::sign::is_s3_like;
+use crate::settings::PresignSessionToken;
+use crate::settings::is_s3_like;
 use crate::signing_log::redact_query;
 use subtle::ConstantTimeEq;
 

@@ -16,8 +16,9 @@ use super::{
     Verifier, X_AMZ_CONTENT_SHA256, canonical_path, canonical_query_of, canonical_s3_path, decode,
     is_unhashed_payload, redact_query, sha256_hex, split_target,
 };
-use crate::presign::{MAX_PRESIGN_EXPIRY, PresignSessionToken};
-use crate::sign::is_s3_like;
+use crate::presign::MAX_PRESIGN_EXPIRY;
+use crate::settings::PresignSessionToken;
+use crate::settings::is_s3_like;
 
 const SIGNATURE: &str = "X-Amz-Signature";
 const SECURITY_TOKEN: &str = "X-Amz-Security-Token";
