@@ -19,7 +19,7 @@ use crate::sigv4::SigV4;
 ///
 /// Add it to a `reqwest_middleware::ClientBuilder` with `.with(auth)` (reqwest 0.13, or 0.12
 /// with feature `reqwest-0-12`), wrap a tower service in
-/// [`AwsAuthLayer`](crate::tower::AwsAuthLayer) (feature `tower`), or call
+/// `tower::AwsAuthLayer` (feature `tower`), or call
 /// [`sign`](Self::sign) on a request yourself. Clones are cheap and share one credential cache.
 ///
 /// ```no_run

@@ -1,4 +1,5 @@
-//! AWS authentication for [`reqwest`], as [`reqwest_middleware`] middleware.
+//! AWS authentication for `reqwest`, as `reqwest-middleware` middleware, and for any stack
+//! built on the `http` crate.
 //!
 //! [`AwsAuth`] signs every request with AWS Signature Version 4 (the maths is
 //! [`aws_sigv4`]'s), using the credentials the AWS SDK would find or ones you supply, with a
@@ -8,6 +9,7 @@
 //! shows both, offline).
 //!
 //! ```no_run
+//! # #[cfg(feature = "reqwest-0-13")]
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let auth = reqwest_aws_auth::AwsAuth::builder()
 //!     .service("execute-api")
@@ -23,6 +25,14 @@
 //!     .await?;
 //! # Ok(()) }
 //! ```
+//!
+//! The same [`AwsAuth`] serves every stack, each behind a feature: reqwest 0.13 with
+//! reqwest-middleware 0.5 (`reqwest-0-13`, default), reqwest 0.12 with reqwest-middleware 0.4
+//! (`reqwest-0-12`), and tower services such as hyper-util's client (`tower`:
+//! `tower::AwsAuthLayer`). [`AwsAuth::sign`] signs a request of any of them in
+//! place, and an `http::Request` whose body is bytes without any feature. The AWS SDK's
+//! default credential chain is feature `default-chain` (default); without it, pass
+//! credentials to the builder.
 //!
 //! What is signed is what is sent: before signing, the query (and for S3 the path) is written
 //! in SigV4's canonical percent-encoding, so no server can read the URL differently from the
@@ -44,7 +54,7 @@
 //! [`credentials_timeout`](AwsAuthBuilder::credentials_timeout). Failures are [`Error`]s with an
 //! [`ErrorKind`], a message naming the cause and the fix, and
 //! [`is_retryable`](Error::is_retryable). To check signatures in your own tests, see
-//! [`verify`] and (feature `wiremock`) `reqwest_aws_auth::wiremock`.
+//! `reqwest_aws_auth::verify` (feature `verify`, default) and (feature `wiremock`) `reqwest_aws_auth::wiremock`.
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![forbid(unsafe_code)]
 // Without any middleware stack only `AwsAuth::sign` and `presign` remain: the sending,
