@@ -210,7 +210,10 @@ impl Inner {
     pub(crate) async fn sign(&self, request: &mut impl HttpRequest) -> Result<(), Error> {
         let options = RequestOptions::default();
         match &self.mode {
-            Mode::SigV4(sigv4) => sigv4.sign(request, &options, &self.policy).await.map(drop),
+            Mode::SigV4(sigv4) => sigv4
+                .sign(request, &options, &self.policy, None)
+                .await
+                .map(drop),
             Mode::Bearer(bearer) => bearer
                 .authorize(request, &options, &self.policy)
                 .await

@@ -70,6 +70,7 @@ mod auth;
 mod authorization;
 pub mod bedrock;
 mod body;
+mod body_hash;
 mod builder;
 mod clock;
 mod credentials;

@@ -36,6 +36,11 @@ pub(crate) trait HttpRequest: RequestParts + Send {
     /// Reads a streaming body into memory, failing past `max_bytes`; leaves a body that is
     /// already bytes as it is.
     fn buffer_body(&mut self, max_bytes: usize) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Something that owns this request's body buffer (a copy of the request), to keep it
+    /// alive while its hash is remembered; `None` where hashes are not remembered.
+    fn anchor(&self) -> Option<Box<dyn std::any::Any + Send>> {
+        None
+    }
 }
 
 /// A request the middleware may send again (after a refusal) or redirect.
@@ -73,4 +78,10 @@ pub(crate) trait Transport: Send {
 
     /// Our error, as this stack's error type.
     fn error(error: Error) -> Self::Error;
+
+    /// State that lives across the attempts of one send (reqwest-middleware's `Extensions`,
+    /// which reqwest-retry hands to every attempt), if the stack has it.
+    fn memo(&mut self) -> Option<&mut http::Extensions> {
+        None
+    }
 }

@@ -92,4 +92,3 @@ pub enum PresignSessionToken {
     /// (signing name `iotdevicegateway`).
     AppendedAfterSigning,
 }
-

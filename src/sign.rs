@@ -41,6 +41,7 @@ pub(crate) fn sign_request(
     region: &str,
     time: SystemTime,
     config: &SigningConfig,
+    payload_sha256: Option<&str>,
 ) -> Result<(), Error> {
     check_url(request.url())?;
     uri::canonicalize(request.url_mut(), config.s3)?;
@@ -49,12 +50,13 @@ pub(crate) fn sign_request(
     }
     normalize_header_values(request.headers_mut(), &config.headers);
 
-    let body = match request.payload() {
-        Payload::Bytes(bytes) => SignableBody::Bytes(bytes),
-        Payload::Stream if config.streaming == StreamingBody::UnsignedPayload => {
+    let body = match (request.payload(), payload_sha256) {
+        (Payload::Bytes(_), Some(sha256)) => SignableBody::Precomputed(sha256.to_owned()),
+        (Payload::Bytes(bytes), None) => SignableBody::Bytes(bytes),
+        (Payload::Stream, _) if config.streaming == StreamingBody::UnsignedPayload => {
             SignableBody::UnsignedPayload
         }
-        Payload::Stream => return Err(Error::streaming_body()),
+        (Payload::Stream, _) => return Err(Error::streaming_body()),
     };
 
     let mut headers = Vec::with_capacity(request.headers().len());

@@ -6,14 +6,17 @@ use std::borrow::Cow;
 use aws_credential_types::Credentials;
 use tokio::time::Instant;
 
+use std::sync::Arc;
+
 use crate::authorization::{self, Policy};
+use crate::body_hash::{self, RememberedHash};
 use crate::clock::ClockSkew;
 use crate::credentials::{self, Resolver};
 use crate::error::Error;
 use crate::names::{validate_region, validate_service};
 use crate::options::RequestOptions;
 use crate::refusal;
-use crate::request::{HttpRequest, Resend, Transport};
+use crate::request::{HttpRequest, Payload, Resend, Transport};
 use crate::scope::OutsideScope;
 use crate::settings::{SigningConfig, StreamingBody};
 use crate::sign;
@@ -68,6 +71,7 @@ impl SigV4 {
         request: &mut impl HttpRequest,
         options: &RequestOptions,
         policy: &Policy,
+        memo: Option<&mut http::Extensions>,
     ) -> Result<Outcome<Signed>, Error> {
         sign::check_url(request.url())?;
         let resolved = self.resolver.resolve().await?;
@@ -94,9 +98,17 @@ impl SigV4 {
             region,
             crate::bedrock::RegionOrigin::Signing,
         )?;
+        let payload_sha256 = memo.and_then(|memo| remembered_hash(request, memo));
         let credentials = resolved.cache.get().await?;
         let (time, offset) = self.skew.apply(self.resolver.time().now());
-        sign::sign_request(request, &credentials, region, time, &config)?;
+        sign::sign_request(
+            request,
+            &credentials,
+            region,
+            time,
+            &config,
+            payload_sha256.as_deref(),
+        )?;
         Ok(Outcome::Authenticated(Signed {
             offset,
             credentials,
@@ -118,7 +130,7 @@ impl SigV4 {
         transport: &mut T,
     ) -> Result<(T::Response, Option<T::Request>, bool), T::Error> {
         let signed = match self
-            .sign(&mut request, options, policy)
+            .sign(&mut request, options, policy, transport.memo())
             .await
             .map_err(T::error)?
         {
@@ -149,7 +161,10 @@ impl SigV4 {
         let Some(mut again) = again.filter(|_| retry) else {
             return Ok((response, None, true));
         };
-        match self.sign(&mut again, options, policy).await {
+        match self
+            .sign(&mut again, options, policy, transport.memo())
+            .await
+        {
             Ok(Outcome::Authenticated(resigned))
                 if !(code.blames_credentials()
                     && credentials::same(&resigned.credentials, &signed.credentials)) =>
@@ -175,4 +190,18 @@ impl SigV4 {
             .resolved()
             .is_some_and(|resolved| resolved.cache.invalidate(refused))
     }
+}
+
+/// A large in-memory body's SHA-256, hashed once per send however many attempts sign it.
+fn remembered_hash(request: &impl HttpRequest, memo: &mut http::Extensions) -> Option<Arc<str>> {
+    let Payload::Bytes(body) = request.payload() else {
+        return None;
+    };
+    if body.len() < body_hash::MIN_REMEMBERED {
+        return None;
+    }
+    if let Some(hash) = RememberedHash::lookup(memo, body) {
+        return Some(hash);
+    }
+    Some(RememberedHash::remember(memo, body, request.anchor()?))
 }

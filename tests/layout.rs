@@ -19,7 +19,11 @@ fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
                 }
                 continue;
             }
-            let relative = path.strip_prefix(&root).unwrap().to_string_lossy().into_owned();
+            let relative = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             let top = relative.split('/').next().unwrap().trim_end_matches(".rs");
             if top == "lib" || !relative.ends_with(".rs") {
                 continue;

@@ -51,6 +51,9 @@ impl HttpRequest for Request {
         }
         Ok(())
     }
+    fn anchor(&self) -> Option<Box<dyn std::any::Any + Send>> {
+        Request::try_clone(self).map(|copy| Box::new(copy) as Box<dyn std::any::Any + Send>)
+    }
 }
 
 impl Resend for Request {
@@ -108,6 +111,10 @@ impl Transport for NextHop<'_, '_> {
 
     fn error(error: Error) -> reqwest_middleware::Error {
         reqwest_middleware::Error::middleware(error)
+    }
+
+    fn memo(&mut self) -> Option<&mut http::Extensions> {
+        Some(self.extensions)
     }
 }
 
