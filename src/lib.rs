@@ -54,6 +54,7 @@ mod authorization;
 pub mod bedrock;
 mod body;
 mod builder;
+mod canonical;
 mod clock;
 mod credentials;
 mod error;
@@ -67,7 +68,10 @@ mod refusal;
 pub mod retry;
 mod scope;
 mod sign;
+mod signing_key;
 mod signing_log;
+#[cfg(test)]
+mod differential_tests;
 mod sigv4;
 mod uri;
 pub mod verify;

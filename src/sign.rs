@@ -67,6 +67,11 @@ pub(crate) struct SigningConfig {
     pub(crate) content_sha256: bool,
     /// Where presigned URLs put the session token (header signing always signs it).
     pub(crate) presign_session_token: crate::presign::PresignSessionToken,
+    /// Sign with the crate's canonical request and a cached signing key (`canonical.rs`);
+    /// `false`: with aws-sigv4's `http_request::sign` for every request. Same bytes either way.
+    pub(crate) fast_signing: bool,
+    /// The derived signing keys, shared by clones.
+    pub(crate) signing_keys: crate::signing_key::SigningKeyCache,
 }
 
 impl SigningConfig {
@@ -98,6 +103,8 @@ impl SigningConfig {
             s3,
             content_sha256,
             presign_session_token: Default::default(),
+            fast_signing: true,
+            signing_keys: Default::default(),
         }
     }
 }
@@ -145,6 +152,24 @@ pub(crate) fn sign_request(
 
     let url = request.url();
     let uri = signing_uri(url);
+    let debug = tracing::enabled!(tracing::Level::DEBUG);
+    if config.fast_signing && !debug {
+        let fast = crate::canonical::Request {
+            method: request.method().as_str(),
+            uri: &uri,
+            headers: &mut headers,
+            body: &body,
+        };
+        if let Some(signed) = crate::canonical::sign_configured(fast, credentials, region, time, config) {
+            for header in signed {
+                let name = HeaderName::from_static(header.name);
+                let mut value = header.value;
+                value.set_sensitive(header.sensitive || is_secret_header(&name));
+                request.headers_mut().insert(name, value);
+            }
+            return Ok(());
+        }
+    }
     let signable = SignableRequest::new(request.method().as_str(), uri, headers.into_iter(), body)
         .map_err(signing_error)?;
 
@@ -158,7 +183,6 @@ pub(crate) fn sign_request(
         .build()
         .map_err(signing_error)?
         .into();
-    let debug = tracing::enabled!(tracing::Level::DEBUG);
     let (output, canonical_request) = if debug {
         signing_log::capture(|| aws_sigv4::http_request::sign(signable, &params))
     } else {
