@@ -209,7 +209,9 @@ fn main() {
 
     println!();
     println!("allocations per signature (request construction excluded)");
-    println!("| request | OURS count | OURS bytes | RAW count | RAW bytes | RQS+SHA count | RQS+SHA bytes |");
+    println!(
+        "| request | OURS count | OURS bytes | RAW count | RAW bytes | RQS+SHA count | RQS+SHA bytes |"
+    );
     println!("| --- | --- | --- | --- | --- | --- | --- |");
     for shape in common::shapes().into_iter().take(2) {
         let signers = Signers::new(&shape);

@@ -35,9 +35,9 @@ async fn serve() -> SocketAddr {
                     // Read the whole body, as a real server would.
                     let body = request.into_body().collect().await.map(|b| b.to_bytes());
                     let len = body.map(|b| b.len()).unwrap_or(0);
-                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(
-                        format!("{{\"received\":{len}}}"),
-                    ))))
+                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(format!(
+                        "{{\"received\":{len}}}"
+                    )))))
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .keep_alive(true)
@@ -71,7 +71,10 @@ fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 3] {
         .unwrap();
     [
         ("unsigned", ClientBuilder::new(http.clone()).build()),
-        ("sigv4", ClientBuilder::new(http.clone()).with(sigv4).build()),
+        (
+            "sigv4",
+            ClientBuilder::new(http.clone()).with(sigv4).build(),
+        ),
         ("bearer", ClientBuilder::new(http).with(bearer).build()),
     ]
 }
@@ -82,7 +85,8 @@ async fn run(client: &ClientWithMiddleware, url: &str, body: &Bytes, total: usiz
     let start = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..IN_FLIGHT {
-        let (client, url, body, next) = (client.clone(), url.to_owned(), body.clone(), next.clone());
+        let (client, url, body, next) =
+            (client.clone(), url.to_owned(), body.clone(), next.clone());
         workers.spawn(async move {
             while next.fetch_add(1, Ordering::Relaxed) < total {
                 let response = client

@@ -27,5 +27,9 @@ fn main() {
             auth.sign(request).await.unwrap();
         }
     });
-    assert!(requests.iter().all(|r| r.headers().contains_key("authorization")));
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.headers().contains_key("authorization"))
+    );
 }

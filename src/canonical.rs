@@ -31,6 +31,8 @@ use crate::signing_key::SigningKeyCache;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+/// SHA-256 of no bytes (the body of most `GET`s), not computed again for each request.
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 const X_AMZ_DATE: &str = "x-amz-date";
 const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
 const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
@@ -125,6 +127,7 @@ pub(crate) fn sign_fast(request: Request<'_, '_>, signer: &Signer<'_>) -> Option
 
     let mut hex_hash = [0u8; 64];
     let payload_hash: &str = match request.body {
+        SignableBody::Bytes([]) => EMPTY_SHA256,
         SignableBody::Bytes(data) => hex(&Sha256::digest(data), &mut hex_hash),
         SignableBody::UnsignedPayload => UNSIGNED_PAYLOAD,
         SignableBody::Precomputed(digest) if is_plain_value(digest) => digest,
@@ -191,21 +194,39 @@ pub(crate) fn sign_fast(request: Request<'_, '_>, signer: &Signer<'_>) -> Option
     authorization.push_str(", Signature=");
     authorization.push_str(&signature);
 
-    let header = |name, value, sensitive| Some(SignatureHeader { name, value, sensitive });
+    let header = |name, value, sensitive| {
+        Some(SignatureHeader {
+            name,
+            value,
+            sensitive,
+        })
+    };
     Some(SignatureHeaders([
-        header(X_AMZ_DATE, HeaderValue::from_bytes(&stamp.date_time).ok()?, false),
+        header(
+            X_AMZ_DATE,
+            HeaderValue::from_bytes(&stamp.date_time).ok()?,
+            false,
+        ),
         header(
             "authorization",
             HeaderValue::from_maybe_shared(Bytes::from(authorization)).ok()?,
             false,
         ),
         if send_sha256 {
-            header(X_AMZ_CONTENT_SHA256, HeaderValue::from_str(payload_hash).ok()?, false)
+            header(
+                X_AMZ_CONTENT_SHA256,
+                HeaderValue::from_str(payload_hash).ok()?,
+                false,
+            )
         } else {
             None
         },
         match token {
-            Some(token) => header(X_AMZ_SECURITY_TOKEN, HeaderValue::from_str(token).ok()?, true),
+            Some(token) => header(
+                X_AMZ_SECURITY_TOKEN,
+                HeaderValue::from_str(token).ok()?,
+                true,
+            ),
             None => None,
         },
     ]))
@@ -381,7 +402,9 @@ fn hex<'b>(bytes: &[u8], out: &'b mut [u8; 64]) -> &'b str {
 
 /// A header value that `http` accepts as it is: visible ASCII, space and tab.
 fn is_plain_value(value: &str) -> bool {
-    value.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+    value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
 }
 
 /// A lower-case header name (aws-sigv4 lower-cases names; those reaching here already are).
@@ -678,6 +701,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_empty_body_hash_is_sha256_of_nothing() {
+        let mut out = [0u8; 64];
+        assert_eq!(EMPTY_SHA256, hex(&Sha256::digest(b""), &mut out));
+    }
+
+    #[test]
     fn stamps_like_aws_sigv4() {
         let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_440_938_160);
         let stamp = Stamp::new(t).unwrap();
@@ -725,7 +754,10 @@ mod tests {
             assert!(parse_uri(uri).is_none(), "{uri}");
         }
         let uri = parse_uri("https://[::1]:443?x=1").unwrap();
-        assert_eq!((uri.path, uri.query, uri.host_header()), ("/", Some("x=1"), "[::1]"));
+        assert_eq!(
+            (uri.path, uri.query, uri.host_header()),
+            ("/", Some("x=1"), "[::1]")
+        );
         let uri = parse_uri("http://h.example:443/p").unwrap();
         assert_eq!(uri.host_header(), "h.example:443");
         let uri = parse_uri("http://h.example:80/p").unwrap();

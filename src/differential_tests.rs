@@ -263,15 +263,6 @@ fn fast_reproduces_the_suites_own_signatures() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aws-sig-v4-test-suite/v4");
     let cache = SigningKeyCache::default();
     let creds = credentials(None);
-    let settings = settings(false, false);
-    let signer = Signer {
-        credentials: &creds,
-        region: "us-east-1",
-        service: "service",
-        time: suite_time(),
-        settings: &settings,
-        cache: &cache,
-    };
     let mut matched = 0;
     for vector in suite() {
         let case = dir.join(&vector.name);
@@ -279,8 +270,18 @@ fn fast_reproduces_the_suites_own_signatures() {
             continue;
         };
         let context: serde_json::Value = serde_json::from_str(&context).unwrap();
-        let multiline = vector.name == "get-header-value-multiline"; // its obs-fold is dropped
-        if multiline || context["normalize"] == false || context["credentials"]["token"].is_string() {
+        // As in tests/sigv4_test_suite.rs: a dropped obs-fold, raw spaces and UTF-8 that the
+        // vector encodes once (reqwest sends them encoded, which is then double-encoded).
+        let inexpressible = [
+            "get-header-value-multiline",
+            "get-space-normalized",
+            "get-space-unnormalized",
+            "get-utf8",
+        ];
+        if inexpressible.contains(&vector.name.as_str())
+            || context["normalize"] == false
+            || context["credentials"]["token"].is_string()
+        {
             continue;
         }
         let headers: Vec<(String, String)> = vector
@@ -294,6 +295,15 @@ fn fast_reproduces_the_suites_own_signatures() {
             .collect();
         let uri = format!("https://example.amazonaws.com{}", vector.target);
         let body = SignableBody::Bytes(&vector.body);
+        let settings = settings(false, context["sign_body"] == true);
+        let signer = Signer {
+            credentials: &creds,
+            region: "us-east-1",
+            service: "service",
+            time: suite_time(),
+            settings: &settings,
+            cache: &cache,
+        };
         let Some(signed) = fast(&vector.method, &uri, &headers, &body, &signer) else {
             continue;
         };
@@ -313,10 +323,8 @@ fn fast_reproduces_the_suites_own_signatures() {
 /// same headers (and the fast path is the one taken).
 #[test]
 fn fast_equals_aws_sigv4_on_the_botocore_fixtures() {
-    let fixtures: serde_json::Value = serde_json::from_str(include_str!(
-        "../tests/fixtures/botocore_sigv4.json"
-    ))
-    .unwrap();
+    let fixtures: serde_json::Value =
+        serde_json::from_str(include_str!("../tests/fixtures/botocore_sigv4.json")).unwrap();
     let cases = fixtures["cases"].as_array().unwrap();
     assert!(cases.len() > 50);
     let mut fast_taken = 0;
@@ -346,7 +354,8 @@ fn fast_equals_aws_sigv4_on_the_botocore_fixtures() {
             None,
             "botocore",
         );
-        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(case["unix_time"].as_u64().unwrap());
+        let time =
+            SystemTime::UNIX_EPOCH + Duration::from_secs(case["unix_time"].as_u64().unwrap());
         let service = case["service"].as_str().unwrap();
         let region = case["region"].as_str().unwrap();
         for content_sha256 in [true, false] {
@@ -370,7 +379,10 @@ fn fast_equals_aws_sigv4_on_the_botocore_fixtures() {
         );
         assert_eq!(url, case["expected"]["wire_url"].as_str().unwrap());
     }
-    assert!(fast_taken >= cases.len() * 2 * 9 / 10, "fast path taken {fast_taken} times");
+    assert!(
+        fast_taken >= cases.len() * 2 * 9 / 10,
+        "fast path taken {fast_taken} times"
+    );
 }
 
 type Signed = Result<(String, Vec<(String, String, bool)>), String>;
@@ -421,9 +433,15 @@ fn both_ways(
                 .filter(|(n, _)| config.headers.is_signed(n))
                 .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
                 .collect();
-            let mut headers: Vec<(&str, &str)> =
-                headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-            let bytes = copy.body().and_then(|b| b.as_bytes()).unwrap_or(&[]).to_vec();
+            let mut headers: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            let bytes = copy
+                .body()
+                .and_then(|b| b.as_bytes())
+                .unwrap_or(&[])
+                .to_vec();
             let body = SignableBody::Bytes(&bytes);
             canonical::sign_configured(
                 Request {
@@ -508,14 +526,28 @@ fn fast_equals_aws_sigv4_on_random_raw_requests() {
         ]);
         let scheme = rng.pick(&["https", "http"]);
         let uri = if rng.below(3) == 0 {
-            format!("{scheme}://{host}/{}?{}", random_text(&mut rng, 6), random_text(&mut rng, 6))
+            format!(
+                "{scheme}://{host}/{}?{}",
+                random_text(&mut rng, 6),
+                random_text(&mut rng, 6)
+            )
         } else {
             // What `url` and this crate's canonicalisation produce: plain paths and queries.
             let path: String = (0..rng.below(4))
                 .map(|_| rng.pick(&["/a", "/b.json", "/x%2Fy", "/%40c", "/.", "/..", "/", "/~u"]))
                 .collect();
             let query: Vec<&str> = (0..rng.below(4))
-                .map(|_| rng.pick(&["a=1", "b=", "z=%20", "k=v", "k=u", "list-type=2", "uploads="]))
+                .map(|_| {
+                    rng.pick(&[
+                        "a=1",
+                        "b=",
+                        "z=%20",
+                        "k=v",
+                        "k=u",
+                        "list-type=2",
+                        "uploads=",
+                    ])
+                })
                 .collect();
             if query.is_empty() {
                 format!("{scheme}://{host}{path}")
@@ -547,7 +579,8 @@ fn fast_equals_aws_sigv4_on_random_raw_requests() {
             "fuzz",
         );
         let (label, settings) = &settings[rng.below(settings.len())];
-        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + rng.below(400_000) as u64);
+        let time =
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + rng.below(400_000) as u64);
         let signer = Signer {
             credentials: &creds,
             region: rng.pick(&["eu-west-1", "us-east-1"]),
@@ -557,7 +590,14 @@ fn fast_equals_aws_sigv4_on_random_raw_requests() {
             cache: &cache,
         };
         compared += 1;
-        if agree(&format!("seed {seed} {label}"), method, &uri, &headers, &body, &signer) {
+        if agree(
+            &format!("seed {seed} {label}"),
+            method,
+            &uri,
+            &headers,
+            &body,
+            &signer,
+        ) {
             fast_signed += 1;
         }
     }
@@ -622,7 +662,10 @@ fn sign_request_is_the_same_either_way_on_random_requests() {
         }
     }
     eprintln!("{compared} compared, fast path taken {fast_taken} times");
-    assert!(compared > 1000 && fast_taken * 10 >= compared * 8, "{fast_taken} of {compared}");
+    assert!(
+        compared > 1000 && fast_taken * 10 >= compared * 8,
+        "{fast_taken} of {compared}"
+    );
 }
 
 /// The switch really switches: with `fast_signing` off nothing is cached; on, the key is.

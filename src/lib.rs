@@ -57,6 +57,8 @@ mod builder;
 mod canonical;
 mod clock;
 mod credentials;
+#[cfg(test)]
+mod differential_tests;
 mod error;
 mod headers;
 mod options;
@@ -70,8 +72,6 @@ mod scope;
 mod sign;
 mod signing_key;
 mod signing_log;
-#[cfg(test)]
-mod differential_tests;
 mod sigv4;
 mod uri;
 pub mod verify;

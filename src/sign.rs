@@ -160,7 +160,9 @@ pub(crate) fn sign_request(
             headers: &mut headers,
             body: &body,
         };
-        if let Some(signed) = crate::canonical::sign_configured(fast, credentials, region, time, config) {
+        if let Some(signed) =
+            crate::canonical::sign_configured(fast, credentials, region, time, config)
+        {
             for header in signed {
                 let name = HeaderName::from_static(header.name);
                 let mut value = header.value;

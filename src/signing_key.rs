@@ -142,7 +142,16 @@ mod tests {
         assert_eq!(key, derived("secret", t, "eu-west-1", "s3"));
         assert!(cache.is_cached_for("secret", &date, "eu-west-1", "s3"));
         // Later the same day: the same key, from the cache.
-        assert_eq!(cache.key("secret", &date, "eu-west-1", "s3", t + Duration::from_secs(60)), key);
+        assert_eq!(
+            cache.key(
+                "secret",
+                &date,
+                "eu-west-1",
+                "s3",
+                t + Duration::from_secs(60)
+            ),
+            key
+        );
 
         // Each of the four changed derives a different key, never the cached one.
         let next_day = t + DAY;
@@ -168,7 +177,9 @@ mod tests {
     fn clones_share_the_cache() {
         let cache = SigningKeyCache::default();
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_000_000);
-        cache.clone().key("secret", b"20251124", "us-east-1", "es", t);
+        cache
+            .clone()
+            .key("secret", b"20251124", "us-east-1", "es", t);
         assert!(cache.is_cached_for("secret", b"20251124", "us-east-1", "es"));
     }
 

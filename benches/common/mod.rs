@@ -123,9 +123,7 @@ pub fn reqwest_request(client: &reqwest::Client, shape: &Shape) -> reqwest::Requ
 }
 
 pub fn http_request(shape: &Shape) -> http::Request<Bytes> {
-    let mut builder = http::Request::builder()
-        .method(shape.method)
-        .uri(shape.url);
+    let mut builder = http::Request::builder().method(shape.method).uri(shape.url);
     for (name, value) in shape.headers {
         builder = builder.header(*name, *value);
     }
