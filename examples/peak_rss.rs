@@ -4,7 +4,7 @@
 //!
 //! `peak_rss MODE MIB` where MODE is
 //! - `unsigned` / `signed`: a buffered body (`Vec<u8>`), sent without / with SigV4;
-//! - `stream-unsigned` / `stream-buffered`: a streaming body of 64 KiB chunks made on the fly,
+//! - `stream-unsigned` / `stream-buffered`: a streaming body of 64 KiB chunks allocated on the fly,
 //!   sent without auth / signed with `StreamingBody::Buffer` (which must cost one copy).
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -97,8 +97,10 @@ async fn main() {
     let client = builder.build();
     let request = client.put(format!("{prefix}upload"));
     let request = if mode.starts_with("stream") {
-        let chunk = Bytes::from(vec![b'a'; 64 << 10]);
-        let chunks = (0..size / chunk.len()).map(move |_| Ok::<_, Infallible>(chunk.clone()));
+        // Each chunk its own allocation, as when reading a file or a socket.
+        let chunk = 64 << 10;
+        let chunks =
+            (0..size / chunk).map(move |_| Ok::<_, Infallible>(Bytes::from(vec![b'a'; chunk])));
         request.body(reqwest::Body::wrap_stream(tokio_stream::iter(chunks)))
     } else {
         request.body(vec![b'a'; size])

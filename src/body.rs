@@ -1,7 +1,7 @@
 //! Getting a body that can be hashed: buffered bodies are used in place; a stream is buffered
 //! only when the builder allows it.
 
-use http_body_util::{BodyExt, Limited};
+use http_body_util::Limited;
 use reqwest::{Body, Request};
 
 use crate::error::{Error, ErrorKind};
@@ -18,8 +18,7 @@ pub(crate) async fn prepare(request: &mut Request, streaming: StreamingBody) -> 
     let Some(stream) = request.body_mut().take() else {
         return Ok(());
     };
-    let collected = Limited::new(stream, max_bytes)
-        .collect()
+    let collected = crate::buffer::collect_contiguous(Limited::new(stream, max_bytes))
         .await
         .map_err(|err| {
             if err.is::<http_body_util::LengthLimitError>() {
@@ -40,6 +39,6 @@ pub(crate) async fn prepare(request: &mut Request, streaming: StreamingBody) -> 
                 .with_source(err)
             }
         })?;
-    *request.body_mut() = Some(Body::from(collected.to_bytes()));
+    *request.body_mut() = Some(Body::from(collected));
     Ok(())
 }

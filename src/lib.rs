@@ -53,6 +53,7 @@ mod auth;
 mod authorization;
 pub mod bedrock;
 mod body;
+mod buffer;
 mod builder;
 mod canonical;
 mod clock;
