@@ -161,8 +161,8 @@ fn main() {
     for shape in common::shapes() {
         let signers = Signers::new(&shape);
         let (rounds, batch) = match shape.body.len() {
-            n if n >= 64 << 20 => (small_rounds.min(31), 1),
-            n if n >= 1 << 20 => (small_rounds.min(151), 2),
+            n if n >= 64 << 20 => (small_rounds.min(61), 1),
+            n if n >= 1 << 20 => (small_rounds.min(301), 2),
             _ => (small_rounds, 100),
         };
         let large = shape.body.len() >= 1 << 20;

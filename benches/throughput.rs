@@ -4,7 +4,11 @@
 //! Each request is a POST of 1 KiB JSON. Rounds alternate the three clients (the order rotates)
 //! and the result is the median of the per-round ratios signed/unsigned and bearer/unsigned.
 //!
-//! Run: `cargo bench --bench throughput` (ROUNDS=N, REQUESTS=N per round and client).
+//! A fourth client has a middleware that only passes the request on: the cost of any
+//! middleware at all, for comparison.
+//!
+//! Run: `cargo bench --bench throughput` (ROUNDS=N, REQUESTS=N per round and client;
+//! ONLY=unsigned|sigv4|bearer|pass-through runs one client alone, for profiling).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -49,7 +53,22 @@ async fn serve() -> SocketAddr {
     addr
 }
 
-fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 3] {
+/// Passes every request on untouched: the cost of having a middleware at all.
+struct PassThrough;
+
+#[async_trait::async_trait]
+impl reqwest_middleware::Middleware for PassThrough {
+    async fn handle(
+        &self,
+        request: reqwest::Request,
+        extensions: &mut http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        next.run(request, extensions).await
+    }
+}
+
+fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 4] {
     let prefix = format!("http://{addr}/");
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(IN_FLIGHT)
@@ -75,7 +94,8 @@ fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 3] {
             "sigv4",
             ClientBuilder::new(http.clone()).with(sigv4).build(),
         ),
-        ("bearer", ClientBuilder::new(http).with(bearer).build()),
+        ("bearer", ClientBuilder::new(http.clone()).with(bearer).build()),
+        ("pass-through", ClientBuilder::new(http).with(PassThrough).build()),
     ]
 }
 
@@ -134,16 +154,26 @@ fn main() {
         for (_, client) in &clients {
             run(client, &url, &body, 500).await; // warm up: connections, credentials
         }
-        let (mut signed, mut bearer) = (Vec::new(), Vec::new());
-        let mut rps: [Vec<f64>; 3] = Default::default();
+        let (mut signed, mut bearer, mut pass) = (Vec::new(), Vec::new(), Vec::new());
+        let mut rps: [Vec<f64>; 4] = Default::default();
+        // ONLY=name runs one client alone (for profiling).
+        let only = std::env::var("ONLY").ok();
+        if let Some(only) = only {
+            let (_, client) = clients.iter().find(|(name, _)| *name == only).unwrap();
+            for _ in 0..rounds {
+                println!("{only}: {:.0} requests/s", run(client, &url, &body, requests).await);
+            }
+            return;
+        }
         for round in 0..rounds {
-            let mut this = [0.0; 3];
-            for step in 0..3 {
-                let which = (step + round) % 3;
+            let mut this = [0.0; 4];
+            for step in 0..4 {
+                let which = (step + round) % 4;
                 this[which] = run(&clients[which].1, &url, &body, requests).await;
             }
             signed.push(this[1] / this[0]);
             bearer.push(this[2] / this[0]);
+            pass.push(this[3] / this[0]);
             for (all, one) in rps.iter_mut().zip(this) {
                 all.push(one);
             }
@@ -159,6 +189,11 @@ fn main() {
             "| Bedrock API key | {:.0} | {:.3} |",
             median(&mut rps[2]),
             median(&mut bearer)
+        );
+        println!(
+            "| pass-through middleware (no auth) | {:.0} | {:.3} |",
+            median(&mut rps[3]),
+            median(&mut pass)
         );
     });
 }
