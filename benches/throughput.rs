@@ -94,8 +94,14 @@ fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 4] {
             "sigv4",
             ClientBuilder::new(http.clone()).with(sigv4).build(),
         ),
-        ("bearer", ClientBuilder::new(http.clone()).with(bearer).build()),
-        ("pass-through", ClientBuilder::new(http).with(PassThrough).build()),
+        (
+            "bearer",
+            ClientBuilder::new(http.clone()).with(bearer).build(),
+        ),
+        (
+            "pass-through",
+            ClientBuilder::new(http).with(PassThrough).build(),
+        ),
     ]
 }
 

@@ -2,34 +2,33 @@
 //! the buffer as it arrives and then dropped, so the peak is the body once (plus a frame),
 //! not the frames held until the end and then copied (twice the body).
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http_body::Body;
 use http_body_util::BodyExt;
 
 /// All of `body`'s data frames, in order, in one `Bytes` (trailers are ignored). A body of one
-/// frame is returned without any copy.
-pub(crate) async fn collect_contiguous<B>(body: B) -> Result<Bytes, B::Error>
-where
-    B: Body<Data = Bytes>,
-{
+/// `Bytes` frame is returned without any copy.
+pub(crate) async fn collect_contiguous<B: Body>(body: B) -> Result<Bytes, B::Error> {
     let mut body = std::pin::pin!(body);
     let mut first: Option<Bytes> = None;
     let mut buffer: Option<BytesMut> = None;
     while let Some(frame) = body.frame().await {
-        let Ok(data) = frame?.into_data() else {
+        let Ok(mut data) = frame?.into_data() else {
             continue;
         };
-        if data.is_empty() {
+        let len = data.remaining();
+        if len == 0 {
             continue;
         }
         match (&mut buffer, first.take()) {
-            (Some(buffer), _) => buffer.extend_from_slice(&data),
-            (None, None) => first = Some(data),
+            (Some(buffer), _) => buffer.put(data),
+            // `Bytes::copy_to_bytes` takes the frame itself, no copy.
+            (None, None) => first = Some(data.copy_to_bytes(len)),
             (None, Some(previous)) => {
                 let hint = usize::try_from(body.size_hint().lower()).unwrap_or(0);
-                let mut joined = BytesMut::with_capacity(previous.len() + data.len() + hint);
-                joined.extend_from_slice(&previous);
-                joined.extend_from_slice(&data);
+                let mut joined = BytesMut::with_capacity(previous.len() + len + hint);
+                joined.put(previous);
+                joined.put(data);
                 buffer = Some(joined);
             }
         }
