@@ -28,12 +28,16 @@ mod common;
 
 const IN_FLIGHT: usize = 32;
 
+/// Connections the server accepted, to see that keep-alive holds for every client.
+static ACCEPTED: AtomicUsize = AtomicUsize::new(0);
+
 async fn serve() -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {
             let (stream, _) = listener.accept().await.unwrap();
+            ACCEPTED.fetch_add(1, Ordering::Relaxed);
             tokio::spawn(async move {
                 let service = service_fn(|request: hyper::Request<hyper::body::Incoming>| async {
                     // Read the whole body, as a real server would.
@@ -167,7 +171,10 @@ fn main() {
         if let Some(only) = only {
             let (_, client) = clients.iter().find(|(name, _)| *name == only).unwrap();
             for _ in 0..rounds {
-                println!("{only}: {:.0} requests/s", run(client, &url, &body, requests).await);
+                let before = ACCEPTED.load(Ordering::Relaxed);
+                let rps = run(client, &url, &body, requests).await;
+                let connections = ACCEPTED.load(Ordering::Relaxed) - before;
+                println!("{only}: {rps:.0} requests/s, {connections} new connections");
             }
             return;
         }
