@@ -1,7 +1,7 @@
 //! Reading a streaming body into memory so that it can be hashed, within a limit.
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Limited};
+use http_body_util::Limited;
 
 use crate::error::{Error, ErrorKind};
 
@@ -12,8 +12,8 @@ where
     B: http_body::Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    match Limited::new(body, max_bytes).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
+    match crate::buffer::collect_contiguous(Limited::new(body, max_bytes)).await {
+        Ok(collected) => Ok(collected),
         Err(err) if err.is::<http_body_util::LengthLimitError>() => Err(Error::new(
             ErrorKind::BodyTooLarge,
             format!(

@@ -90,6 +90,7 @@ pub struct AwsAuthBuilder {
     pub(crate) replace_authorization: bool,
     pub(crate) max_redirects: Option<usize>,
     pub(crate) presign_session_token: PresignSessionToken,
+    pub(crate) sign_with_aws_sigv4: bool,
 }
 
 impl AwsAuth {
@@ -438,6 +439,17 @@ impl AwsAuthBuilder {
         self
     }
 
+    /// Whether to sign every request with `aws-sigv4`'s own `http_request::sign` (default
+    /// `false`). By default the crate builds the canonical request itself and keeps the
+    /// derived signing key (which changes once a day) instead of deriving it per request; the
+    /// signature maths is still `aws-sigv4`'s (`generate_signing_key`, `calculate_signature`),
+    /// and CI proves both paths byte-equal on AWS's test suite, botocore's fixtures and random
+    /// requests. `true` is the slow path, kept for comparison (see `BENCHMARKS.md`).
+    pub fn sign_with_aws_sigv4(mut self, always: bool) -> Self {
+        self.sign_with_aws_sigv4 = always;
+        self
+    }
+
     /// Validates the settings and builds the middleware. No I/O happens here.
     ///
     /// Fails with [`ErrorKind::InvalidConfig`](crate::ErrorKind) for a missing or malformed
@@ -543,6 +555,7 @@ impl AwsAuthBuilder {
             self.streaming,
         );
         config.presign_session_token = self.presign_session_token;
+        config.fast_signing = !self.sign_with_aws_sigv4;
         Ok(SigV4 {
             config,
             resolver,

@@ -71,9 +71,13 @@ mod authorization;
 pub mod bedrock;
 mod body;
 mod body_hash;
+mod buffer;
 mod builder;
+mod canonical;
 mod clock;
 mod credentials;
+#[cfg(test)]
+mod differential_tests;
 mod error;
 mod headers;
 mod names;
@@ -89,6 +93,7 @@ pub mod retry;
 mod scope;
 mod settings;
 mod sign;
+mod signing_key;
 mod signing_log;
 mod sigv4;
 #[cfg(feature = "tower")]

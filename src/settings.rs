@@ -43,6 +43,11 @@ pub(crate) struct SigningConfig {
     pub(crate) content_sha256: bool,
     /// Where presigned URLs put the session token (header signing always signs it).
     pub(crate) presign_session_token: PresignSessionToken,
+    /// Sign with the crate's canonical request and a cached signing key (`canonical.rs`);
+    /// `false`: with aws-sigv4's `http_request::sign` for every request. Same bytes either way.
+    pub(crate) fast_signing: bool,
+    /// The derived signing keys, shared by clones.
+    pub(crate) signing_keys: crate::signing_key::SigningKeyCache,
 }
 
 impl SigningConfig {
@@ -74,6 +79,8 @@ impl SigningConfig {
             s3,
             content_sha256,
             presign_session_token: Default::default(),
+            fast_signing: true,
+            signing_keys: Default::default(),
         }
     }
 }

@@ -71,6 +71,26 @@ pub(crate) fn sign_request(
 
     let url = request.url();
     let uri = signing_uri(url);
+    let debug = tracing::enabled!(tracing::Level::DEBUG);
+    if config.fast_signing && !debug {
+        let fast = crate::canonical::Request {
+            method: request.method().as_str(),
+            uri: &uri,
+            headers: &mut headers,
+            body: &body,
+        };
+        if let Some(signed) =
+            crate::canonical::sign_configured(fast, credentials, region, time, config)
+        {
+            for header in signed {
+                let name = HeaderName::from_static(header.name);
+                let mut value = header.value;
+                value.set_sensitive(header.sensitive || is_secret_header(&name));
+                request.headers_mut().insert(name, value);
+            }
+            return Ok(());
+        }
+    }
     let signable = SignableRequest::new(request.method().as_str(), uri, headers.into_iter(), body)
         .map_err(signing_error)?;
 
@@ -84,7 +104,6 @@ pub(crate) fn sign_request(
         .build()
         .map_err(signing_error)?
         .into();
-    let debug = tracing::enabled!(tracing::Level::DEBUG);
     let (output, canonical_request) = if debug {
         signing_log::capture(|| aws_sigv4::http_request::sign(signable, &params))
     } else {

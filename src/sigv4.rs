@@ -60,6 +60,8 @@ fn config_for<'a>(
         options.streaming_body.unwrap_or(config.streaming),
     );
     overridden.presign_session_token = config.presign_session_token;
+    overridden.fast_signing = config.fast_signing;
+    overridden.signing_keys = config.signing_keys.clone();
     Ok(Cow::Owned(overridden))
 }
 
