@@ -283,13 +283,17 @@ impl Resolver {
     /// which is bounded by the credentials timeout. A failure is not kept: the next request
     /// tries again.
     pub(crate) async fn resolve(&self) -> Result<&Resolved, Error> {
-        self.resolved
-            .get_or_try_init(|| async {
-                tokio::time::timeout(self.settings.timeout, self.load())
-                    .await
-                    .unwrap_or_else(|_| Err(self.limit().timed_out()))
-            })
-            .await
+        if let Some(resolved) = self.resolved.get() {
+            return Ok(resolved);
+        }
+        // Boxed: loading the default chain is a large future, and every request's future
+        // would carry its space.
+        Box::pin(self.resolved.get_or_try_init(|| async {
+            tokio::time::timeout(self.settings.timeout, self.load())
+                .await
+                .unwrap_or_else(|_| Err(self.limit().timed_out()))
+        }))
+        .await
     }
 
     /// What an earlier request resolved, if any.

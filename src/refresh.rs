@@ -136,6 +136,24 @@ impl<T: Clone> Refreshing<T> {
     where
         Fut: Future<Output = Result<Fresh<T>, Error>>,
     {
+        if let Some(entry) = self.snapshot()
+            && entry.fresh_at(now())
+        {
+            return Ok(entry.value);
+        }
+        // Boxed: the loading state is large, and every request's future would carry it.
+        Box::pin(self.load_or_refresh(now, what, load)).await
+    }
+
+    async fn load_or_refresh<Fut>(
+        &self,
+        now: impl Fn() -> SystemTime,
+        what: &'static str,
+        load: impl Fn(SystemTime) -> Fut,
+    ) -> Result<T, Error>
+    where
+        Fut: Future<Output = Result<Fresh<T>, Error>>,
+    {
         let at = now();
         if let Some(entry) = self.snapshot() {
             if entry.fresh_at(at) {

@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::names::{validate_region, validate_service};
 use crate::options::RequestOptions;
 use crate::refusal;
-use crate::request::{HttpRequest, Payload, Resend, Transport};
+use crate::request::{HttpRequest, HttpResponse, Payload, Resend, Transport};
 use crate::scope::OutsideScope;
 use crate::settings::{SigningConfig, StreamingBody};
 use crate::sign;
@@ -145,6 +145,26 @@ impl SigV4 {
         let again = request.try_clone();
         let started = Instant::now();
         let response = transport.send(request).await?;
+        if !refusal::is_refusal(HttpResponse::status(&response)) {
+            return Ok((response, again, true));
+        }
+        // Boxed: the recovery path's state is large, and most responses never need it.
+        Box::pin(self.recover(response, again, signed, started, options, policy, transport)).await
+    }
+
+    /// After a refusal: reads its AWS error code and, when it blames the clock (and `Date`
+    /// explains it) or the credentials, signs `again` afresh and sends it once.
+    #[allow(clippy::too_many_arguments)]
+    async fn recover<T: Transport>(
+        &self,
+        response: T::Response,
+        again: Option<T::Request>,
+        signed: Signed,
+        started: Instant,
+        options: &RequestOptions,
+        policy: &Policy,
+        transport: &mut T,
+    ) -> Result<(T::Response, Option<T::Request>, bool), T::Error> {
         let (response, code) = refusal::read_code(response).await;
         let Some(code) = code else {
             return Ok((response, again, true));
@@ -154,7 +174,7 @@ impl SigV4 {
         } else {
             self.skew.corrects(
                 &code,
-                crate::request::HttpResponse::headers(&response),
+                HttpResponse::headers(&response),
                 self.resolver.time().now(),
                 started.elapsed(),
                 signed.offset,

@@ -178,39 +178,41 @@ impl Bearer {
 
     /// The region the setup is keyed for, found once (see [`RegionRule`]).
     async fn region(&self, token: &BearerToken) -> Result<Option<&str>, Error> {
-        let region = self
-            .resolved_region
-            .get_or_try_init(|| async {
-                let rule = &self.region;
-                if let Some(region) = &rule.configured {
-                    return Ok(Some(region.clone()));
+        if let Some(region) = self.resolved_region.get() {
+            return Ok(region.as_deref());
+        }
+        // Boxed: the first request's lookup is not every request's cost.
+        let region = Box::pin(self.resolved_region.get_or_try_init(|| async {
+            let rule = &self.region;
+            if let Some(region) = &rule.configured {
+                return Ok(Some(region.clone()));
+            }
+            if rule.from_environment {
+                match resolve_region(rule.profile.as_deref()).await {
+                    Ok(region) => return Ok(Some(region)),
+                    Err(err) if err.kind() != ErrorKind::NoRegion => return Err(err),
+                    Err(_) => {}
                 }
-                if rule.from_environment {
-                    match resolve_region(rule.profile.as_deref()).await {
-                        Ok(region) => return Ok(Some(region)),
-                        Err(err) if err.kind() != ErrorKind::NoRegion => return Err(err),
-                        Err(_) => {}
-                    }
-                }
-                if rule.from_token {
-                    return match parse_short_term_key(token.expose_secret()) {
-                        Ok(info) => Ok(Some(info.region)),
-                        Err(err) => Err(Error::new(
-                            ErrorKind::InvalidToken,
-                            format!(
-                                "no region is configured and `.region_from_bearer_token(true)` \
+            }
+            if rule.from_token {
+                return match parse_short_term_key(token.expose_secret()) {
+                    Ok(info) => Ok(Some(info.region)),
+                    Err(err) => Err(Error::new(
+                        ErrorKind::InvalidToken,
+                        format!(
+                            "no region is configured and `.region_from_bearer_token(true)` \
                                  could not read one from the token ({err}): set the region with \
                                  `.region(\"...\")` or AWS_REGION"
-                            ),
-                        )),
-                    };
-                }
-                if rule.from_environment {
-                    return Err(no_region());
-                }
-                Ok(None)
-            })
-            .await?;
+                        ),
+                    )),
+                };
+            }
+            if rule.from_environment {
+                return Err(no_region());
+            }
+            Ok(None)
+        }))
+        .await?;
         Ok(region.as_deref())
     }
 }
