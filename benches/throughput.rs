@@ -72,7 +72,53 @@ impl reqwest_middleware::Middleware for PassThrough {
     }
 }
 
-fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 4] {
+/// Adds fixed headers: the bytes a signature puts on the wire, without the work of signing.
+struct StaticHeaders(http::HeaderMap);
+
+#[async_trait::async_trait]
+impl reqwest_middleware::Middleware for StaticHeaders {
+    async fn handle(
+        &self,
+        mut request: reqwest::Request,
+        extensions: &mut http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        for (name, value) in &self.0 {
+            request.headers_mut().insert(name, value.clone());
+        }
+        next.run(request, extensions).await
+    }
+}
+
+/// The headers `auth` writes on the benchmark's request.
+async fn headers_of(
+    auth: &AwsAuth,
+    http: &reqwest::Client,
+    url: &str,
+    body: &Bytes,
+) -> http::HeaderMap {
+    let mut request = http
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .build()
+        .unwrap();
+    auth.sign(&mut request).await.unwrap();
+    let mut added = request.headers().clone();
+    added.remove("content-type");
+    added
+}
+
+const NAMES: [&str; 6] = [
+    "unsigned",
+    "SigV4",
+    "Bedrock API key",
+    "pass-through middleware (no auth)",
+    "SigV4's headers, not signed",
+    "Bedrock key header, not signed",
+];
+
+async fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 6] {
     let prefix = format!("http://{addr}/");
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(IN_FLIGHT)
@@ -92,6 +138,10 @@ fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 4] {
         .allow_url_prefix(&prefix)
         .build()
         .unwrap();
+    let url = format!("{prefix}v1/responses");
+    let body = common::json_body(1024);
+    let sigv4_headers = StaticHeaders(headers_of(&sigv4, &http, &url, &body).await);
+    let bearer_headers = StaticHeaders(headers_of(&bearer, &http, &url, &body).await);
     [
         ("unsigned", ClientBuilder::new(http.clone()).build()),
         (
@@ -104,7 +154,15 @@ fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 4] {
         ),
         (
             "pass-through",
-            ClientBuilder::new(http).with(PassThrough).build(),
+            ClientBuilder::new(http.clone()).with(PassThrough).build(),
+        ),
+        (
+            "sigv4-headers",
+            ClientBuilder::new(http.clone()).with(sigv4_headers).build(),
+        ),
+        (
+            "bearer-header",
+            ClientBuilder::new(http).with(bearer_headers).build(),
         ),
     ]
 }
@@ -160,12 +218,15 @@ fn main() {
         let addr = serve().await;
         let url = format!("http://{addr}/v1/responses");
         let body = common::json_body(1024);
-        let clients = clients(addr);
+        let clients = clients(addr).await;
         for (_, client) in &clients {
             run(client, &url, &body, 500).await; // warm up: connections, credentials
         }
-        let (mut signed, mut bearer, mut pass) = (Vec::new(), Vec::new(), Vec::new());
-        let mut rps: [Vec<f64>; 4] = Default::default();
+        let n = clients.len();
+        let mut rps: Vec<Vec<f64>> = vec![Vec::new(); n];
+        let mut to_unsigned: Vec<Vec<f64>> = vec![Vec::new(); n];
+        // SigV4 against its headers sent unsigned; the key against its header sent alone.
+        let (mut sigv4_own, mut bearer_own) = (Vec::new(), Vec::new());
         // ONLY=name runs one client alone (for profiling).
         let only = std::env::var("ONLY").ok();
         if let Some(only) = only {
@@ -179,34 +240,35 @@ fn main() {
             return;
         }
         for round in 0..rounds {
-            let mut this = [0.0; 4];
-            for step in 0..4 {
-                let which = (step + round) % 4;
+            let mut this = vec![0.0; n];
+            for step in 0..n {
+                let which = (step + round) % n;
                 this[which] = run(&clients[which].1, &url, &body, requests).await;
             }
-            signed.push(this[1] / this[0]);
-            bearer.push(this[2] / this[0]);
-            pass.push(this[3] / this[0]);
-            for (all, one) in rps.iter_mut().zip(this) {
-                all.push(one);
+            for i in 0..n {
+                to_unsigned[i].push(this[i] / this[0]);
+                rps[i].push(this[i]);
             }
+            sigv4_own.push(this[1] / this[4]);
+            bearer_own.push(this[2] / this[5]);
         }
         println!(
             "loopback keep-alive, {IN_FLIGHT} in flight, POST 1 KiB JSON, {rounds} rounds x {requests} requests"
         );
         println!("| client | requests/s (median) | ratio to unsigned (median of paired rounds) |");
         println!("| --- | --- | --- |");
-        println!("| unsigned | {:.0} | 1.000 |", median(&mut rps[0]));
-        println!("| SigV4 | {:.0} | {:.3} |", median(&mut rps[1]), median(&mut signed));
+        for i in 0..n {
+            println!(
+                "| {} | {:.0} | {:.3} |",
+                NAMES[i],
+                median(&mut rps[i]),
+                median(&mut to_unsigned[i])
+            );
+        }
         println!(
-            "| Bedrock API key | {:.0} | {:.3} |",
-            median(&mut rps[2]),
-            median(&mut bearer)
+            "\nthe middleware's own cost, against the same headers sent without signing (median of paired rounds):"
         );
-        println!(
-            "| pass-through middleware (no auth) | {:.0} | {:.3} |",
-            median(&mut rps[3]),
-            median(&mut pass)
-        );
+        println!("| SigV4 / SigV4's headers unsigned | {:.3} |", median(&mut sigv4_own));
+        println!("| Bedrock key / its header unsigned | {:.3} |", median(&mut bearer_own));
     });
 }
