@@ -571,3 +571,60 @@ async fn a_body_compressed_before_auth_is_signed_as_sent_on_every_stack() {
         assert_eq!(decoded.as_bytes(), payload, "{stack}");
     }
 }
+
+// ---- tower specifics ------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tower_layer_reads_request_options_and_keeps_refusal_bodies_whole() {
+    let case = Case {
+        name: "tower options",
+        service: "execute-api",
+        token: false,
+        auth: |b| b,
+        method: "GET",
+        path: "/items",
+        headers: &[],
+        body: Body::Empty,
+        expect: Outcome::Status(200),
+        expect_sign_only: None,
+    };
+    let server = server_for(&case);
+    let mut service = tower::ServiceBuilder::new()
+        .layer(reqwest_aws_auth::tower::AwsAuthLayer::new(auth_for(&case)))
+        .service(hyper_client::<http_body_util::Full<Bytes>>());
+
+    // Signed: accepted.
+    let request = http_request(&case, &server, http_body_util::Full::new(Bytes::new()));
+    let response = service.ready().await.unwrap().call(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+
+    // `skip_auth` in the request's extensions: sent without credentials, so the verifying
+    // server refuses it, and its error code is read while the body stays whole.
+    let mut request = http_request(&case, &server, http_body_util::Full::new(Bytes::new()));
+    request
+        .extensions_mut()
+        .insert(reqwest_aws_auth::RequestOptions::new().skip_auth(true));
+    let response = service.ready().await.unwrap().call(request).await.unwrap();
+    assert_eq!(response.status(), 403);
+    let (status, body) = read(response).await;
+    assert_eq!(status, 403);
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("no Authorization header"), "{body}");
+
+    // A per-request region: signed for it, so a server expecting eu-west-1 refuses it.
+    let mut request = http_request(&case, &server, http_body_util::Full::new(Bytes::new()));
+    request
+        .extensions_mut()
+        .insert(reqwest_aws_auth::RequestOptions::new().region("ap-south-1"));
+    let response = service.ready().await.unwrap().call(request).await.unwrap();
+    assert_eq!(
+        response
+            .extensions()
+            .get::<reqwest_aws_auth::AwsErrorCode>()
+            .map(|c| c.as_str()),
+        Some("InvalidSignatureException"),
+        "the code of a refusal to a signed request is recorded"
+    );
+    let (_, body) = read(response).await;
+    assert!(String::from_utf8_lossy(&body).contains("ap-south-1"));
+}
