@@ -241,28 +241,24 @@ pub(crate) fn presign_request(
     }
     url.set_query(Some(&query));
     if debug {
-        let string_to_sign = canonical_request.as_deref().and_then(|creq| {
-            signing_log::string_to_sign(
-                creq,
-                &signing_log::SignedRequest {
-                    credentials,
-                    region,
-                    service: &config.service,
-                    time,
-                    signature: &signature,
-                },
-            )
-        });
+        let (canonical_request, string_to_sign) = signing_log::describe(
+            canonical_request.as_deref(),
+            &signing_log::SignedRequest {
+                credentials,
+                region,
+                service: &config.service,
+                time,
+                signature: &signature,
+            },
+            true,
+        );
         tracing::debug!(
             method = %request.method(),
             url = %signing_log::redact_url(&url),
             service = %config.service,
             region = %region,
-            canonical_request = %canonical_request
-                .as_deref()
-                .map(signing_log::redact_canonical_query)
-                .unwrap_or_else(|| "(unavailable: tracing's TRACE level is compiled out)".into()),
-            string_to_sign = %string_to_sign.as_deref().unwrap_or("(unavailable)"),
+            canonical_request = %canonical_request,
+            string_to_sign = %string_to_sign,
             "presigned a URL with SigV4"
         );
     }

@@ -111,27 +111,24 @@ pub(crate) fn sign_request(
     };
     let (instructions, signature) = output.map_err(signing_error)?.into_parts();
     if debug {
-        let string_to_sign = canonical_request.as_deref().and_then(|creq| {
-            signing_log::string_to_sign(
-                creq,
-                &signing_log::SignedRequest {
-                    credentials,
-                    region,
-                    service: &config.service,
-                    time,
-                    signature: &signature,
-                },
-            )
-        });
+        let (canonical_request, string_to_sign) = signing_log::describe(
+            canonical_request.as_deref(),
+            &signing_log::SignedRequest {
+                credentials,
+                region,
+                service: &config.service,
+                time,
+                signature: &signature,
+            },
+            false,
+        );
         tracing::debug!(
             method = %request.method(),
             url = %request.url(),
             service = %config.service,
             region = %region,
-            canonical_request = %canonical_request
-                .as_deref()
-                .unwrap_or("(unavailable: tracing's TRACE level is compiled out)"),
-            string_to_sign = %string_to_sign.as_deref().unwrap_or("(unavailable)"),
+            canonical_request = %canonical_request,
+            string_to_sign = %string_to_sign,
             "signed request with SigV4"
         );
     }

@@ -118,6 +118,30 @@ pub(crate) fn string_to_sign(
     (signature == signed.signature).then_some(string_to_sign)
 }
 
+/// The canonical request and string-to-sign as the DEBUG event shows them: the captured
+/// canonical request (with its query's session token redacted when `redact_query`, for
+/// presigned URLs) and the string-to-sign derived from it, or why either is unavailable.
+pub(crate) fn describe(
+    canonical_request: Option<&str>,
+    signed: &SignedRequest<'_>,
+    redact_query: bool,
+) -> (String, String) {
+    let Some(canonical) = canonical_request else {
+        return (
+            "(unavailable: tracing's TRACE level is compiled out)".into(),
+            "(unavailable)".into(),
+        );
+    };
+    let string_to_sign =
+        string_to_sign(canonical, signed).unwrap_or_else(|| "(unavailable)".into());
+    let canonical = if redact_query {
+        redact_canonical_query(canonical)
+    } else {
+        canonical.to_owned()
+    };
+    (canonical, string_to_sign)
+}
+
 /// `url` with the value of its `X-Amz-Security-Token` replaced by a placeholder, for logs.
 pub(crate) fn redact_url(url: &url::Url) -> String {
     match url.query() {
@@ -131,7 +155,7 @@ pub(crate) fn redact_url(url: &url::Url) -> String {
 }
 
 /// A canonical request with the session token in its query (the third line) redacted.
-pub(crate) fn redact_canonical_query(canonical: &str) -> String {
+fn redact_canonical_query(canonical: &str) -> String {
     canonical
         .split('\n')
         .enumerate()
