@@ -7,12 +7,15 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crate::authorization::Policy;
 use crate::error::Error;
 use crate::options::RequestOptions;
 use crate::redirect;
-use crate::request::{HttpRequest, RequestParts, Transport};
-use crate::sigv4::SigV4;
+use crate::refusal;
+use crate::request::{HttpRequest, HttpResponse, RequestParts, Resend, Transport};
+use crate::sigv4::{Outcome, SigV4, Signed};
 
 /// Authenticates `reqwest` requests to AWS: signs them with Signature Version 4, or (for
 /// Amazon Bedrock) attaches an API key as a bearer token.
@@ -235,22 +238,52 @@ impl Inner {
     /// What the middleware of every stack does with a request: authenticate it, send it,
     /// recover once from a refusal that blames the clock or the credentials, and follow
     /// redirects (each hop authenticated afresh, or stripped when out of scope).
-    pub(crate) async fn exchange<T: Transport>(
+    ///
+    /// The stacks box this future for every request, so it holds only what every request
+    /// needs: a first credential load, a refusal's recovery and a redirect are boxed when they
+    /// happen, the copy kept for them is boxed, and the request and transport are moved in
+    /// once (an `async fn` would keep a second copy of its by-value arguments). Under 1 KiB,
+    /// it comes from the allocator's per-thread cache.
+    pub(crate) fn exchange<T: Transport>(
+        &self,
+        request: T::Request,
+        options: RequestOptions,
+        mut transport: T,
+    ) -> impl Future<Output = Result<T::Response, T::Error>> + Send {
+        async move {
+            if options.skip_auth {
+                return transport.send(request).await;
+            }
+            let (response, sent, attached) = self.hop(request, &options, &mut transport).await?;
+            if self.policy.max_redirects == 0 {
+                return Ok(response);
+            }
+            match sent.and_then(|sent| redirect::next_request(*sent, &response, attached)) {
+                Some(following) => {
+                    // Boxed, in a statement of its own so that no temporary outlives it.
+                    let follow = Box::pin(self.follow(following, &options, &mut transport));
+                    follow.await
+                }
+                None => Ok(response),
+            }
+        }
+    }
+
+    /// Follows a redirect: sends `request` (the next hop) and any further hops, up to
+    /// `max_redirects` in all.
+    async fn follow<T: Transport>(
         &self,
         mut request: T::Request,
         options: &RequestOptions,
         transport: &mut T,
     ) -> Result<T::Response, T::Error> {
-        if options.skip_auth {
-            return transport.send(request).await;
-        }
-        let mut hops = 0;
+        let mut hops = 1;
         loop {
-            let (response, sent, signed) = self.send(request, options, transport).await?;
+            let (response, sent, attached) = self.hop(request, options, transport).await?;
             if hops >= self.policy.max_redirects {
                 return Ok(response);
             }
-            match sent.and_then(|sent| redirect::next_request(sent, &response, signed)) {
+            match sent.and_then(|sent| redirect::next_request(*sent, &response, attached)) {
                 Some(following) => {
                     request = following;
                     hops += 1;
@@ -260,27 +293,127 @@ impl Inner {
         }
     }
 
-    /// Authenticates and sends one request (no redirects); returns the response, a copy of
-    /// the request as sent when it can be cloned, and whether credentials were attached.
-    async fn send<T: Transport>(
-        &self,
+    /// Authenticates and sends one request (no redirects), recovering once from a refusal of
+    /// its signature; returns the response, a copy of the request as sent when it can be
+    /// cloned (and may be needed), and whether credentials were attached.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn hop<'a, T: Transport>(
+        &'a self,
         mut request: T::Request,
-        options: &RequestOptions,
-        transport: &mut T,
-    ) -> Result<(T::Response, Option<T::Request>, bool), T::Error> {
-        match &self.mode {
-            Mode::SigV4(sigv4) => sigv4.send(request, options, &self.policy, transport).await,
-            Mode::Bearer(bearer) => {
-                let authorized = bearer
-                    .authorize(&mut request, options, &self.policy)
-                    .await
-                    .map_err(T::error)?;
-                // Kept only to follow a redirect.
-                let copy = (self.policy.max_redirects > 0)
-                    .then(|| crate::request::Resend::try_clone(&request))
-                    .flatten();
-                Ok((transport.send(request).await?, copy, authorized))
+        options: &'a RequestOptions,
+        transport: &'a mut T,
+    ) -> impl Future<Output = Result<(T::Response, Option<Box<T::Request>>, bool), T::Error>>
+    + Send
+    + 'a {
+        async move {
+            let attached = match self.authenticate_ready(&mut request, options, transport.memo())
+            {
+                Some(attached) => attached,
+                None => {
+                    // Boxed, in a statement of its own so that no temporary outlives it.
+                    let waiting = Box::pin(self.authenticate_waiting(
+                        &mut request,
+                        options,
+                        transport.memo(),
+                    ));
+                    waiting.await
+                }
             }
+            .map_err(T::error)?;
+            // Kept to re-send after a refusal of the signature, and to follow a redirect.
+            let keep = match attached {
+                Attached::Signature(_) => true,
+                Attached::Key | Attached::Nothing => self.policy.max_redirects > 0,
+            };
+            let again = keep.then(|| request.try_clone().map(Box::new)).flatten();
+            // The round trip bounds what a refusal's `Date` can say about the clock.
+            let started = matches!(attached, Attached::Signature(_)).then(Instant::now);
+            let response = transport.send(request).await?;
+            let refused = refusal::is_refusal(HttpResponse::status(&response));
+            let attached_any = !matches!(attached, Attached::Nothing);
+            let (Attached::Signature(signed), Mode::SigV4(sigv4), true, Some(started)) =
+                (attached, &self.mode, refused, started)
+            else {
+                return Ok((response, again, attached_any));
+            };
+            // Boxed: the recovery path's state is large, and most responses never need it.
+            let recovery = Box::pin(sigv4.recover(
+                response,
+                again.map(|again| *again),
+                signed,
+                started,
+                options,
+                &self.policy,
+                transport,
+            ));
+            let (response, sent, signed) = recovery.await?;
+            Ok((response, sent.map(Box::new), signed))
+        }
+    }
+
+    /// Authenticates `request` at once, when nothing has to be waited for (almost every
+    /// request); `None` when something must load first.
+    fn authenticate_ready(
+        &self,
+        request: &mut impl HttpRequest,
+        options: &RequestOptions,
+        memo: Option<&mut http::Extensions>,
+    ) -> Option<Result<Attached, Error>> {
+        match &self.mode {
+            Mode::SigV4(sigv4) => sigv4
+                .sign_ready(request, options, &self.policy, memo)
+                .map(|outcome| outcome.map(Attached::from)),
+            Mode::Bearer(bearer) => bearer
+                .authorize_ready(request, options, &self.policy)
+                .map(|outcome| outcome.map(Attached::key)),
+        }
+    }
+
+    /// Authenticates `request`, loading first what has to be loaded.
+    async fn authenticate_waiting(
+        &self,
+        request: &mut impl HttpRequest,
+        options: &RequestOptions,
+        memo: Option<&mut http::Extensions>,
+    ) -> Result<Attached, Error> {
+        match &self.mode {
+            Mode::SigV4(sigv4) => sigv4
+                .sign_waiting(request, options, &self.policy, memo)
+                .await
+                .map(Attached::from),
+            Mode::Bearer(bearer) => bearer
+                .authorize(request, options, &self.policy)
+                .await
+                .map(Attached::key),
+        }
+    }
+}
+
+/// What was attached to a request before it was sent.
+enum Attached {
+    /// A SigV4 signature, with what it used (to read a refusal).
+    Signature(Signed),
+    /// The bearer key.
+    Key,
+    /// Nothing: outside the scope, passed through.
+    Nothing,
+}
+
+impl Attached {
+    fn key(authorized: bool) -> Self {
+        if authorized {
+            Attached::Key
+        } else {
+            Attached::Nothing
+        }
+    }
+}
+
+impl From<Outcome<Signed>> for Attached {
+    fn from(outcome: Outcome<Signed>) -> Self {
+        match outcome {
+            Outcome::Authenticated(signed) => Attached::Signature(signed),
+            Outcome::Unsigned => Attached::Nothing,
         }
     }
 }

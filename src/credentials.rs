@@ -476,6 +476,11 @@ impl CredentialCache {
     }
 
     /// Credentials valid now: cached, refreshed early by one caller, or loaded.
+    /// The cached credentials when no load or refresh is due now.
+    pub(crate) fn fresh(&self) -> Option<Credentials> {
+        self.cache.fresh(self.time.now())
+    }
+
     pub(crate) async fn get(&self) -> Result<Credentials, Error> {
         self.cache
             .get(|| self.time.now(), "AWS credentials", |now| self.load(now))

@@ -125,6 +125,19 @@ impl<T: Clone> Refreshing<T> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The cached value when it is fresh at `now` (no load or refresh due): what almost every
+    /// request gets, without waiting.
+    pub(crate) fn fresh(&self, now: SystemTime) -> Option<T> {
+        let current = self
+            .current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        current
+            .as_ref()
+            .filter(|entry| entry.fresh_at(now))
+            .map(|entry| entry.value.clone())
+    }
+
     /// The value valid at `now()`: cached, refreshed early by one caller, or loaded with
     /// `load(now)`. `what` names the value in the warning logged when an early refresh fails.
     pub(crate) async fn get<Fut>(
@@ -136,10 +149,8 @@ impl<T: Clone> Refreshing<T> {
     where
         Fut: Future<Output = Result<Fresh<T>, Error>>,
     {
-        if let Some(entry) = self.snapshot()
-            && entry.fresh_at(now())
-        {
-            return Ok(entry.value);
+        if let Some(value) = self.fresh(now()) {
+            return Ok(value);
         }
         // Boxed: the loading state is large, and every request's future would carry it.
         Box::pin(self.load_or_refresh(now, what, load)).await

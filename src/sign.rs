@@ -82,6 +82,7 @@ pub(crate) fn sign_request(
         if let Some(signed) =
             crate::canonical::sign_configured(fast, credentials, region, time, config)
         {
+            request.headers_mut().reserve(4);
             for header in signed {
                 let name = HeaderName::from_static(header.name);
                 let mut value = header.value;

@@ -65,10 +65,67 @@ fn config_for<'a>(
     Ok(Cow::Owned(overridden))
 }
 
+/// What the checks before signing decided.
+enum Checked<'a> {
+    /// Outside the scope, to pass through untouched.
+    PassThrough,
+    /// To be signed for `region` with `config`.
+    Sign {
+        region: &'a str,
+        config: Cow<'a, SigningConfig>,
+    },
+}
+
 impl SigV4 {
     /// Signs `request` with the cached credentials and the (clock-corrected) time, if its
-    /// host is in scope.
+    /// host is in scope. When the service refuses it because of the signing time (and its
+    /// `Date` explains that) or because the credentials are dead, [`Self::recover`] signs a
+    /// copy again and sends it once.
+    ///
+    /// Almost every request is signed without waiting ([`Self::sign_ready`]); the first one,
+    /// one that finds its credentials due for a refresh and one whose stream must be read take
+    /// the boxed [`Self::sign_waiting`], so that no request's future carries its state.
     pub(crate) async fn sign(
+        &self,
+        request: &mut impl HttpRequest,
+        options: &RequestOptions,
+        policy: &Policy,
+        mut memo: Option<&mut http::Extensions>,
+    ) -> Result<Outcome<Signed>, Error> {
+        if let Some(outcome) = self.sign_ready(request, options, policy, memo.as_deref_mut()) {
+            return outcome;
+        }
+        Box::pin(self.sign_waiting(request, options, policy, memo)).await
+    }
+
+    /// Signs at once when nothing has to be waited for: the resolver has resolved, the cached
+    /// credentials are fresh and the body is in memory (or need not be). `None` otherwise,
+    /// before anything is changed.
+    pub(crate) fn sign_ready(
+        &self,
+        request: &mut impl HttpRequest,
+        options: &RequestOptions,
+        policy: &Policy,
+        memo: Option<&mut http::Extensions>,
+    ) -> Option<Result<Outcome<Signed>, Error>> {
+        let resolved = self.resolver.resolved()?;
+        let (region, config) = match self.check(request, options, policy, resolved) {
+            Ok(Checked::Sign { region, config }) => (region, config),
+            Ok(Checked::PassThrough) => return Some(Ok(Outcome::Unsigned)),
+            Err(err) => return Some(Err(err)),
+        };
+        if matches!(config.streaming, StreamingBody::Buffer { .. })
+            && matches!(request.payload(), Payload::Stream)
+        {
+            return None;
+        }
+        let credentials = resolved.cache.fresh()?;
+        Some(self.finish(request, region, &config, credentials, memo))
+    }
+
+    /// The general case: resolves the region and credentials source, reads a stream that is
+    /// to be buffered, and waits for credentials to load or refresh.
+    pub(crate) async fn sign_waiting(
         &self,
         request: &mut impl HttpRequest,
         options: &RequestOptions,
@@ -77,6 +134,27 @@ impl SigV4 {
     ) -> Result<Outcome<Signed>, Error> {
         sign::check_url(request.url())?;
         let resolved = self.resolver.resolve().await?;
+        let (region, config) = match self.check(request, options, policy, resolved)? {
+            Checked::Sign { region, config } => (region, config),
+            Checked::PassThrough => return Ok(Outcome::Unsigned),
+        };
+        if let StreamingBody::Buffer { max_bytes } = config.streaming {
+            request.buffer_body(max_bytes).await?;
+        }
+        let credentials = resolved.cache.get().await?;
+        self.finish(request, region, &config, credentials, memo)
+    }
+
+    /// Everything decided before signing that needs no waiting: the URL, the region, the
+    /// scope, an `authorization` the app set, the request's overrides, the endpoint's region.
+    fn check<'a>(
+        &'a self,
+        request: &impl HttpRequest,
+        options: &'a RequestOptions,
+        policy: &Policy,
+        resolved: &'a credentials::Resolved,
+    ) -> Result<Checked<'a>, Error> {
+        sign::check_url(request.url())?;
         let region = match &options.region {
             Some(region) => {
                 validate_region(region)?;
@@ -86,29 +164,37 @@ impl SigV4 {
         };
         if !policy.scope.allows(request.url()) {
             return match policy.scope.outside {
-                OutsideScope::PassThrough => Ok(Outcome::Unsigned),
+                OutsideScope::PassThrough => Ok(Checked::PassThrough),
                 OutsideScope::Refuse => Err(policy.scope.refusal(request.url())),
             };
         }
         authorization::check_existing(request.headers(), policy, None)?;
         let config = config_for(&self.config, options)?;
-        if let StreamingBody::Buffer { max_bytes } = config.streaming {
-            request.buffer_body(max_bytes).await?;
-        }
         crate::bedrock::check_endpoint_region(
             request.url(),
             region,
             crate::bedrock::RegionOrigin::Signing,
         )?;
+        Ok(Checked::Sign { region, config })
+    }
+
+    /// Signs with `credentials` at the (clock-corrected) time.
+    fn finish(
+        &self,
+        request: &mut impl HttpRequest,
+        region: &str,
+        config: &SigningConfig,
+        credentials: Credentials,
+        memo: Option<&mut http::Extensions>,
+    ) -> Result<Outcome<Signed>, Error> {
         let payload_sha256 = memo.and_then(|memo| remembered_hash(request, memo));
-        let credentials = resolved.cache.get().await?;
         let (time, offset) = self.skew.apply(self.resolver.time().now());
         sign::sign_request(
             request,
             &credentials,
             region,
             time,
-            &config,
+            config,
             payload_sha256.as_deref(),
         )?;
         Ok(Outcome::Authenticated(Signed {
@@ -117,45 +203,13 @@ impl SigV4 {
         }))
     }
 
-    /// Signs and sends `request`. When the service refuses it because of the signing time
-    /// (and its `Date` explains that) or because the credentials are dead, signs a copy again
-    /// (with the server's time, or with freshly loaded credentials) and sends it once more;
-    /// at most one request is re-sent, and only one whose body can be cloned.
-    ///
-    /// Returns the response, a copy of the request last sent (when it can be cloned, for
-    /// following a redirect), and whether it was signed.
-    pub(crate) async fn send<T: Transport>(
-        &self,
-        mut request: T::Request,
-        options: &RequestOptions,
-        policy: &Policy,
-        transport: &mut T,
-    ) -> Result<(T::Response, Option<T::Request>, bool), T::Error> {
-        let signed = match self
-            .sign(&mut request, options, policy, transport.memo())
-            .await
-            .map_err(T::error)?
-        {
-            Outcome::Authenticated(signed) => signed,
-            Outcome::Unsigned => {
-                let copy = request.try_clone();
-                return Ok((transport.send(request).await?, copy, false));
-            }
-        };
-        let again = request.try_clone();
-        let started = Instant::now();
-        let response = transport.send(request).await?;
-        if !refusal::is_refusal(HttpResponse::status(&response)) {
-            return Ok((response, again, true));
-        }
-        // Boxed: the recovery path's state is large, and most responses never need it.
-        Box::pin(self.recover(response, again, signed, started, options, policy, transport)).await
-    }
-
     /// After a refusal: reads its AWS error code and, when it blames the clock (and `Date`
     /// explains it) or the credentials, signs `again` afresh and sends it once.
+    ///
+    /// Returns the response to hand on, a copy of the request last sent (when it can be
+    /// cloned, for following a redirect), and whether it was signed.
     #[allow(clippy::too_many_arguments)]
-    async fn recover<T: Transport>(
+    pub(crate) async fn recover<T: Transport>(
         &self,
         response: T::Response,
         again: Option<T::Request>,

@@ -123,14 +123,14 @@ where
                 .get::<RequestOptions>()
                 .cloned()
                 .unwrap_or_default();
-            let mut transport = Inner {
+            let transport = Inner {
                 service: inner,
                 ready: true,
                 types: PhantomData,
             };
             let request = Outgoing::new(request).await?;
             auth.inner
-                .exchange(request, &options, &mut transport)
+                .exchange(request, options, transport)
                 .await
                 .map(|response| response.0)
         })

@@ -135,15 +135,61 @@ impl Bearer {
         options: &RequestOptions,
         policy: &Policy,
     ) -> Result<bool, Error> {
+        if let Some(outcome) = self.authorize_ready(request, options, policy) {
+            return outcome;
+        }
+        // Boxed: asking a provider for the token, or finding the region the first time, is
+        // not every request's cost.
+        Box::pin(self.authorize_waiting(request, options, policy)).await
+    }
+
+    /// Authorises at once when nothing has to be waited for: a static token and a region
+    /// found already. `None` otherwise, before anything is changed.
+    pub(crate) fn authorize_ready(
+        &self,
+        request: &mut impl HttpRequest,
+        options: &RequestOptions,
+        policy: &Policy,
+    ) -> Option<Result<bool, Error>> {
+        let TokenSource::Static(prepared) = &self.source else {
+            return None;
+        };
+        let region = match &options.region {
+            Some(region) => Some(region.as_str()),
+            None => self.resolved_region.get()?.as_deref(),
+        };
+        Some(self.apply(request, options, policy, prepared, region))
+    }
+
+    async fn authorize_waiting(
+        &self,
+        request: &mut impl HttpRequest,
+        options: &RequestOptions,
+        policy: &Policy,
+    ) -> Result<bool, Error> {
         sign::check_url(request.url())?;
         let prepared = self.source.prepared().await?;
         let region = match &options.region {
-            Some(region) => {
-                validate_region(region)?;
-                Some(region.as_str())
-            }
+            Some(region) => Some(region.as_str()),
             None => self.region(&prepared.token).await?,
         };
+        self.apply(request, options, policy, &prepared, region)
+    }
+
+    /// The checks (scope, transport, the key's expiry and region, an `authorization` the app
+    /// set) and the header.
+    fn apply(
+        &self,
+        request: &mut impl HttpRequest,
+        options: &RequestOptions,
+        policy: &Policy,
+        prepared: &Prepared,
+        region: Option<&str>,
+    ) -> Result<bool, Error> {
+        sign::check_url(request.url())?;
+        if let Some(region) = &options.region {
+            validate_region(region)?;
+        }
         if !policy.scope.allows(request.url()) {
             return match policy.scope.outside {
                 OutsideScope::PassThrough => Ok(false),
