@@ -182,7 +182,9 @@ fn main() {
             }
         }
         println!("in process, no network, POST 1 KiB JSON, {rounds} rounds x {n} requests");
-        println!("| client | µs per request (median) | added to `none`, µs (median of paired rounds) |");
+        println!(
+            "| client | µs per request (median) | added to `none`, µs (median of paired rounds) |"
+        );
         println!("| --- | --- | --- |");
         for i in 0..k {
             println!(

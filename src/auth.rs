@@ -244,6 +244,7 @@ impl Inner {
     /// happen, the copy kept for them is boxed, and the request and transport are moved in
     /// once (an `async fn` would keep a second copy of its by-value arguments). Under 1 KiB,
     /// it comes from the allocator's per-thread cache.
+    #[allow(clippy::manual_async_fn)] // An `async fn` would double the request's space.
     pub(crate) fn exchange<T: Transport>(
         &self,
         request: T::Request,
@@ -296,18 +297,16 @@ impl Inner {
     /// Authenticates and sends one request (no redirects), recovering once from a refusal of
     /// its signature; returns the response, a copy of the request as sent when it can be
     /// cloned (and may be needed), and whether credentials were attached.
-    #[allow(clippy::type_complexity)]
-    pub(crate) fn hop<'a, T: Transport>(
+    #[allow(clippy::type_complexity, clippy::manual_async_fn)] // As `exchange`.
+    fn hop<'a, T: Transport>(
         &'a self,
         mut request: T::Request,
         options: &'a RequestOptions,
         transport: &'a mut T,
-    ) -> impl Future<Output = Result<(T::Response, Option<Box<T::Request>>, bool), T::Error>>
-    + Send
-    + 'a {
+    ) -> impl Future<Output = Result<(T::Response, Option<Box<T::Request>>, bool), T::Error>> + Send + 'a
+    {
         async move {
-            let attached = match self.authenticate_ready(&mut request, options, transport.memo())
-            {
+            let attached = match self.authenticate_ready(&mut request, options, transport.memo()) {
                 Some(attached) => attached,
                 None => {
                     // Boxed, in a statement of its own so that no temporary outlives it.

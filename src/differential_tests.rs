@@ -76,7 +76,7 @@ fn fast(
             .into_iter()
             .map(|h| {
                 (
-                    h.name.to_owned(),
+                    h.name.as_str().to_owned(),
                     h.value.to_str().unwrap().to_owned(),
                     h.sensitive,
                 )

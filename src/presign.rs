@@ -308,7 +308,7 @@ fn signed_headers<'a>(
 ) -> Result<Vec<(&'a str, &'a str)>, Error> {
     let mut headers = Vec::with_capacity(request.headers().len());
     for (name, value) in request.headers() {
-        if config.headers.is_signed(name) && !sign::SIGNATURE_HEADERS.contains(&name.as_str()) {
+        if config.headers.is_signed(name) && !sign::SIGNATURE_HEADERS.contains(name) {
             let value = value
                 .to_str()
                 .map_err(|_| Error::invalid_header_value(name.as_str()))?;

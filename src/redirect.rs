@@ -48,7 +48,7 @@ pub(crate) fn next_request<R: Resend>(
     let headers = previous.headers_mut();
     headers.remove(HOST);
     if signed {
-        for name in SIGNATURE_HEADERS {
+        for name in &SIGNATURE_HEADERS {
             headers.remove(name);
         }
     }

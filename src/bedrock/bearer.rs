@@ -22,7 +22,7 @@ use crate::refresh::LoadLimit;
 use crate::region::resolve_region;
 use crate::request::HttpRequest;
 use crate::scope::OutsideScope;
-use crate::sign::{self, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
+use crate::sign::{self, SIGNATURE_HEADERS};
 
 /// Where the token comes from.
 pub(crate) enum TokenSource {
@@ -210,7 +210,8 @@ impl Bearer {
         authorization::check_existing(request.headers(), policy, Some(prepared.header.as_bytes()))?;
 
         let headers = request.headers_mut();
-        for name in [X_AMZ_DATE, X_AMZ_SECURITY_TOKEN, X_AMZ_CONTENT_SHA256] {
+        // Any earlier signature's headers (`authorization` is replaced just below).
+        for name in &SIGNATURE_HEADERS[1..] {
             headers.remove(name);
         }
         headers.insert(AUTHORIZATION, prepared.header.clone());
