@@ -216,8 +216,10 @@ mod future_size_tests {
                 RequestOptions::default(),
                 NextHop { next, extensions },
             );
-            self.1
-                .store(std::mem::size_of_val(&exchange), std::sync::atomic::Ordering::SeqCst);
+            self.1.store(
+                std::mem::size_of_val(&exchange),
+                std::sync::atomic::Ordering::SeqCst,
+            );
             drop(exchange);
             Ok(Response::from(http::Response::new("")))
         }
