@@ -23,6 +23,7 @@ use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 
 #[path = "common/mod.rs"]
 mod common;
+use common::{PassThrough, StaticHeaders, headers_of};
 
 /// Answers every request with a 200 and a small JSON body, without sending it anywhere.
 struct Answer;
@@ -46,51 +47,7 @@ impl reqwest_middleware::Middleware for Answer {
     }
 }
 
-struct PassThrough;
-
-#[async_trait::async_trait]
-impl reqwest_middleware::Middleware for PassThrough {
-    async fn handle(
-        &self,
-        request: reqwest::Request,
-        extensions: &mut http::Extensions,
-        next: reqwest_middleware::Next<'_>,
-    ) -> reqwest_middleware::Result<reqwest::Response> {
-        next.run(request, extensions).await
-    }
-}
-
-struct StaticHeaders(http::HeaderMap);
-
-#[async_trait::async_trait]
-impl reqwest_middleware::Middleware for StaticHeaders {
-    async fn handle(
-        &self,
-        mut request: reqwest::Request,
-        extensions: &mut http::Extensions,
-        next: reqwest_middleware::Next<'_>,
-    ) -> reqwest_middleware::Result<reqwest::Response> {
-        for (name, value) in &self.0 {
-            request.headers_mut().insert(name, value.clone());
-        }
-        next.run(request, extensions).await
-    }
-}
-
 const URL: &str = "https://abc123.execute-api.us-east-1.amazonaws.com/v1/responses";
-
-async fn headers_of(auth: &AwsAuth, http: &reqwest::Client, body: &Bytes) -> http::HeaderMap {
-    let mut request = http
-        .post(URL)
-        .header("content-type", "application/json")
-        .body(body.clone())
-        .build()
-        .unwrap();
-    auth.sign(&mut request).await.unwrap();
-    let mut added = request.headers().clone();
-    added.remove("content-type");
-    added
-}
 
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -141,8 +98,8 @@ fn main() {
             .allow_url_prefix("https://abc123.execute-api.us-east-1.amazonaws.com/")
             .build()
             .unwrap();
-        let sigv4_headers = StaticHeaders(headers_of(&sigv4, &http, &body).await);
-        let bearer_headers = StaticHeaders(headers_of(&bearer, &http, &body).await);
+        let sigv4_headers = StaticHeaders(headers_of(&sigv4, &http, URL, &body).await);
+        let bearer_headers = StaticHeaders(headers_of(&bearer, &http, URL, &body).await);
         let build = |b: ClientBuilder| b.with(Answer).build();
         let clients: Vec<(&str, ClientWithMiddleware)> = vec![
             ("none", build(ClientBuilder::new(http.clone()))),

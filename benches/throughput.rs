@@ -25,6 +25,7 @@ use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 
 #[path = "common/mod.rs"]
 mod common;
+use common::{PassThrough, StaticHeaders, headers_of};
 
 const IN_FLIGHT: usize = 32;
 
@@ -55,58 +56,6 @@ async fn serve() -> SocketAddr {
         }
     });
     addr
-}
-
-/// Passes every request on untouched: the cost of having a middleware at all.
-struct PassThrough;
-
-#[async_trait::async_trait]
-impl reqwest_middleware::Middleware for PassThrough {
-    async fn handle(
-        &self,
-        request: reqwest::Request,
-        extensions: &mut http::Extensions,
-        next: reqwest_middleware::Next<'_>,
-    ) -> reqwest_middleware::Result<reqwest::Response> {
-        next.run(request, extensions).await
-    }
-}
-
-/// Adds fixed headers: the bytes a signature puts on the wire, without the work of signing.
-struct StaticHeaders(http::HeaderMap);
-
-#[async_trait::async_trait]
-impl reqwest_middleware::Middleware for StaticHeaders {
-    async fn handle(
-        &self,
-        mut request: reqwest::Request,
-        extensions: &mut http::Extensions,
-        next: reqwest_middleware::Next<'_>,
-    ) -> reqwest_middleware::Result<reqwest::Response> {
-        for (name, value) in &self.0 {
-            request.headers_mut().insert(name, value.clone());
-        }
-        next.run(request, extensions).await
-    }
-}
-
-/// The headers `auth` writes on the benchmark's request.
-async fn headers_of(
-    auth: &AwsAuth,
-    http: &reqwest::Client,
-    url: &str,
-    body: &Bytes,
-) -> http::HeaderMap {
-    let mut request = http
-        .post(url)
-        .header("content-type", "application/json")
-        .body(body.clone())
-        .build()
-        .unwrap();
-    auth.sign(&mut request).await.unwrap();
-    let mut added = request.headers().clone();
-    added.remove("content-type");
-    added
 }
 
 const NAMES: [&str; 6] = [
