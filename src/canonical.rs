@@ -125,9 +125,11 @@ pub(crate) fn sign_fast(request: Request<'_, '_>, signer: &Signer<'_>) -> Option
     }
     let credentials = signer.credentials;
     let token = credentials.session_token();
-    if token.is_some_and(|t| !is_plain_value(t)) {
-        return None;
-    }
+    // Checked and copied once per credentials (see `SigningKeyCache::token_header`).
+    let token_header = match token {
+        Some(_) => Some(signer.cache.token_header(credentials, is_plain_value)?),
+        None => None,
+    };
 
     let mut hex_hash = [0u8; 64];
     let payload_hash: &str = match request.body {
@@ -227,14 +229,7 @@ pub(crate) fn sign_fast(request: Request<'_, '_>, signer: &Signer<'_>) -> Option
         } else {
             None
         },
-        match token {
-            Some(token) => header(
-                X_AMZ_SECURITY_TOKEN_NAME,
-                HeaderValue::from_str(token).ok()?,
-                true,
-            ),
-            None => None,
-        },
+        token_header.and_then(|value| header(X_AMZ_SECURITY_TOKEN_NAME, value, true)),
     ]))
 }
 

@@ -31,6 +31,16 @@ pub(crate) const SIGNATURE_HEADERS: [HeaderName; 4] = [
     HeaderName::from_static(X_AMZ_CONTENT_SHA256),
 ];
 
+/// Removes every value of each of `names` from `headers`. The names are looked for first:
+/// most requests carry none of them, and a removal hashes its name even when it is absent.
+pub(crate) fn remove_headers(headers: &mut http::HeaderMap, names: &[HeaderName]) {
+    if headers.keys().any(|name| names.contains(name)) {
+        for name in names {
+            headers.remove(name);
+        }
+    }
+}
+
 /// Signs `request` in place: canonicalises its URL, replaces any earlier signature headers and
 /// adds `authorization`, `x-amz-date` and, as configured, `x-amz-security-token` and
 /// `x-amz-content-sha256`.
@@ -47,9 +57,7 @@ pub(crate) fn sign_request(
 ) -> Result<(), Error> {
     check_url(request.url())?;
     uri::canonicalize(request.url_mut(), config.s3)?;
-    for name in &SIGNATURE_HEADERS {
-        request.headers_mut().remove(name);
-    }
+    remove_headers(request.headers_mut(), &SIGNATURE_HEADERS);
     normalize_header_values(request.headers_mut(), &config.headers);
 
     let body = match (request.payload(), payload_sha256) {

@@ -7,12 +7,21 @@
 //! derived for: a different secret (rotated credentials), another day, region or signing name
 //! derives it again. The secret is compared in constant time, and neither it nor the key is
 //! ever printed: the cache's `Debug` shows nothing of them.
+//!
+//! The same cache holds the `x-amz-security-token` header value of the credentials last
+//! signed with: a session token is 500 to 1,500 bytes, and checking and copying it into a new
+//! header value for every request cost more than signing a small request. The value is marked
+//! sensitive, kept together with the credentials it came from (so that rotated credentials
+//! never get an old token), and never printed either.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use aws_credential_types::Credentials;
 use aws_sigv4::sign::v4::generate_signing_key;
+use bytes::Bytes;
+use http::HeaderValue;
 use subtle::ConstantTimeEq;
 
 /// How many (secret, date, region, signing name) keys one cache holds: a few, for credentials
@@ -24,6 +33,13 @@ const SLOTS: usize = 4;
 #[derive(Clone, Default)]
 pub(crate) struct SigningKeyCache {
     slots: Arc<Mutex<Slots>>,
+    token: Arc<Mutex<Option<TokenHeader>>>,
+}
+
+/// The session token of `credentials` as a header value (checked, copied, sensitive).
+struct TokenHeader {
+    credentials: Credentials,
+    value: HeaderValue,
 }
 
 #[derive(Default)]
@@ -105,6 +121,41 @@ impl SigningKeyCache {
         key
     }
 
+    /// The `x-amz-security-token` value for the session token of `credentials`, marked
+    /// sensitive: the cached one when it came from the same token, else made (and cached)
+    /// when `accept` allows the token and it is a valid header value. `None`: no token, or
+    /// one `accept` or `http` refuses.
+    pub(crate) fn token_header(
+        &self,
+        credentials: &Credentials,
+        accept: impl FnOnce(&str) -> bool,
+    ) -> Option<HeaderValue> {
+        let token = credentials.session_token()?;
+        if let Ok(cached) = self.token.lock()
+            && let Some(cached) = cached.as_ref()
+            // The same allocation (kept alive by the cached credentials), or the same text.
+            && cached
+                .credentials
+                .session_token()
+                .is_some_and(|held| std::ptr::eq(held, token) || held == token)
+        {
+            return Some(cached.value.clone());
+        }
+        if !accept(token) {
+            return None;
+        }
+        let mut value =
+            HeaderValue::from_maybe_shared(Bytes::copy_from_slice(token.as_bytes())).ok()?;
+        value.set_sensitive(true);
+        if let Ok(mut cached) = self.token.lock() {
+            *cached = Some(TokenHeader {
+                credentials: credentials.clone(),
+                value: value.clone(),
+            });
+        }
+        Some(value)
+    }
+
     #[cfg(test)]
     pub(crate) fn has_any(&self) -> bool {
         !self.slots.lock().unwrap().entries.is_empty()
@@ -183,12 +234,66 @@ mod tests {
         assert!(cache.is_cached_for("secret", b"20251124", "us-east-1", "es"));
     }
 
+    fn session(secret: &str, token: &str) -> Credentials {
+        Credentials::new("AKIDEXAMPLE", secret, Some(token.to_owned()), None, "test")
+    }
+
+    #[test]
+    fn the_token_header_follows_the_credentials() {
+        let cache = SigningKeyCache::default();
+        let plain = |t: &str| t.bytes().all(|b| (0x20..0x7f).contains(&b));
+        let first = session("secret", "token-one");
+        let value = cache.token_header(&first, plain).unwrap();
+        assert_eq!(value, "token-one");
+        assert!(value.is_sensitive());
+        // Cached: `accept` is not asked again for the same credentials or the same token text.
+        let again = cache
+            .token_header(&first.clone(), |_| panic!("not cached"))
+            .unwrap();
+        assert_eq!(again, "token-one");
+        let same_text = session("secret", "token-one");
+        assert_eq!(
+            cache
+                .token_header(&same_text, |_| panic!("not cached"))
+                .unwrap(),
+            "token-one"
+        );
+        // Rotated credentials get their own token, never the cached one.
+        let rotated = session("secret", "token-two");
+        assert_eq!(cache.token_header(&rotated, plain).unwrap(), "token-two");
+        assert_eq!(cache.token_header(&first, plain).unwrap(), "token-one");
+        // Refused by `accept` or by `http`, or no token at all: no value, and nothing cached.
+        assert!(
+            cache
+                .token_header(&session("s", "tok\u{e9}n"), plain)
+                .is_none()
+        );
+        assert!(
+            cache
+                .token_header(&session("s", "tok\nen"), |_| true)
+                .is_none()
+        );
+        let long_term = Credentials::new("AKIDEXAMPLE", "secret", None, None, "test");
+        assert!(cache.token_header(&long_term, |_| true).is_none());
+        assert_eq!(
+            cache
+                .token_header(&first, |_| panic!("not cached"))
+                .unwrap(),
+            "token-one"
+        );
+    }
+
     #[test]
     fn debug_shows_neither_secret_nor_key() {
         let cache = SigningKeyCache::default();
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_000_000);
         let key = cache.key("wJalrXUtnFEMI/K7MDENG", b"20251124", "us-east-1", "es", t);
+        cache.token_header(
+            &session("wJalrXUtnFEMI/K7MDENG", "FwoGZXIvYXdzEXAMPLE"),
+            |_| true,
+        );
         let debug = format!("{cache:?}");
+        assert!(!debug.contains("FwoGZ"));
         assert_eq!(debug, "SigningKeyCache { .. }");
         assert!(!debug.contains("wJalr"));
         let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();

@@ -204,16 +204,17 @@ impl Bearer {
         if let Some(region) = region {
             check_endpoint_region(request.url(), region, RegionOrigin::Configured)?;
         }
-        if let Some(key_region) = &prepared.key_region {
+        // A key issued in the region just checked needs no second look.
+        if let Some(key_region) = &prepared.key_region
+            && region != Some(key_region.as_str())
+        {
             check_endpoint_region(request.url(), key_region, RegionOrigin::Token)?;
         }
         authorization::check_existing(request.headers(), policy, Some(prepared.header.as_bytes()))?;
 
         let headers = request.headers_mut();
         // Any earlier signature's headers (`authorization` is replaced just below).
-        for name in &SIGNATURE_HEADERS[1..] {
-            headers.remove(name);
-        }
+        sign::remove_headers(headers, &SIGNATURE_HEADERS[1..]);
         headers.insert(AUTHORIZATION, prepared.header.clone());
         tracing::debug!(
             method = %request.method(),
