@@ -6,6 +6,8 @@
 //! - `pass-through`: a middleware that passes the request on (the cost of any middleware);
 //! - `SigV4`: `AwsAuth` with session credentials;
 //! - `SigV4's headers`: the very headers `AwsAuth` writes, inserted by a trivial middleware;
+//! - `SigV4 floor`: those headers plus only the hashing and HMAC every SigV4 signer does
+//!   (`common::SigV4Floor`);
 //! - `Bearer`: `AwsAuth` in Bedrock API key mode;
 //! - `Bearer header`: the key's `authorization` header, inserted by a trivial middleware.
 //!
@@ -23,7 +25,7 @@ use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{PassThrough, StaticHeaders, headers_of};
+use common::{PassThrough, SigV4Floor, StaticHeaders, headers_of};
 
 /// Answers every request with a 200 and a small JSON body, without sending it anywhere.
 struct Answer;
@@ -98,7 +100,9 @@ fn main() {
             .allow_url_prefix("https://abc123.execute-api.us-east-1.amazonaws.com/")
             .build()
             .unwrap();
-        let sigv4_headers = StaticHeaders(headers_of(&sigv4, &http, URL, &body).await);
+        let signed = headers_of(&sigv4, &http, URL, &body).await;
+        let floor = SigV4Floor::new(signed.clone(), URL);
+        let sigv4_headers = StaticHeaders(signed);
         let bearer_headers = StaticHeaders(headers_of(&bearer, &http, URL, &body).await);
         let build = |b: ClientBuilder| b.with(Answer).build();
         let clients: Vec<(&str, ClientWithMiddleware)> = vec![
@@ -111,6 +115,10 @@ fn main() {
             (
                 "SigV4's headers",
                 build(ClientBuilder::new(http.clone()).with(sigv4_headers)),
+            ),
+            (
+                "SigV4 floor",
+                build(ClientBuilder::new(http.clone()).with(floor)),
             ),
             (
                 "Bearer",

@@ -5,10 +5,15 @@
 //! and the result is the median of the per-round ratios signed/unsigned and bearer/unsigned.
 //!
 //! A fourth client has a middleware that only passes the request on: the cost of any
-//! middleware at all, for comparison.
+//! middleware at all, for comparison. Two more send the very headers SigV4 and the key add,
+//! fixed, without signing: the cost of the bytes. And `SigV4Floor` does only what every
+//! SigV4 signer must (hash the body and a canonical request, one HMAC) and adds those headers:
+//! the most any correct signer could reach here.
 //!
 //! Run: `cargo bench --bench throughput` (ROUNDS=N, REQUESTS=N per round and client;
-//! ONLY=unsigned|sigv4|bearer|pass-through runs one client alone, for profiling).
+//! ONLY=unsigned|sigv4|bearer|pass-through|sigv4-headers|bearer-header|sigv4-floor runs one
+//! client alone, for profiling; CONTENT_SHA256=0 signs without `x-amz-content-sha256`, which
+//! the SigV4 clients then leave out, as `.content_sha256_header(false)` does).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -25,7 +30,7 @@ use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{PassThrough, StaticHeaders, headers_of};
+use common::{PassThrough, SigV4Floor, StaticHeaders, headers_of};
 
 const IN_FLIGHT: usize = 32;
 
@@ -58,16 +63,17 @@ async fn serve() -> SocketAddr {
     addr
 }
 
-const NAMES: [&str; 6] = [
+const NAMES: [&str; 7] = [
     "unsigned",
     "SigV4",
     "Bedrock API key",
     "pass-through middleware (no auth)",
     "SigV4's headers, not signed",
     "Bedrock key header, not signed",
+    "SigV4 floor: its hashing, HMAC and headers only",
 ];
 
-async fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 6] {
+async fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 7] {
     let prefix = format!("http://{addr}/");
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(IN_FLIGHT)
@@ -78,6 +84,7 @@ async fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 6] 
         .region(common::REGION)
         .credentials(common::credentials(true))
         .allow_url_prefix(&prefix)
+        .content_sha256_header(std::env::var("CONTENT_SHA256").as_deref() != Ok("0"))
         .build()
         .unwrap();
     let bearer = AwsAuth::bedrock_mantle()
@@ -89,7 +96,9 @@ async fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 6] 
         .unwrap();
     let url = format!("{prefix}v1/responses");
     let body = common::json_body(1024);
-    let sigv4_headers = StaticHeaders(headers_of(&sigv4, &http, &url, &body).await);
+    let signed = headers_of(&sigv4, &http, &url, &body).await;
+    let floor = SigV4Floor::new(signed.clone(), &url);
+    let sigv4_headers = StaticHeaders(signed);
     let bearer_headers = StaticHeaders(headers_of(&bearer, &http, &url, &body).await);
     [
         ("unsigned", ClientBuilder::new(http.clone()).build()),
@@ -111,8 +120,11 @@ async fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 6] 
         ),
         (
             "bearer-header",
-            ClientBuilder::new(http).with(bearer_headers).build(),
+            ClientBuilder::new(http.clone())
+                .with(bearer_headers)
+                .build(),
         ),
+        ("sigv4-floor", ClientBuilder::new(http).with(floor).build()),
     ]
 }
 
@@ -176,6 +188,7 @@ fn main() {
         let mut to_unsigned: Vec<Vec<f64>> = vec![Vec::new(); n];
         // SigV4 against its headers sent unsigned; the key against its header sent alone.
         let (mut sigv4_own, mut bearer_own) = (Vec::new(), Vec::new());
+        let mut sigv4_floor = Vec::new();
         // ONLY=name runs one client alone (for profiling).
         let only = std::env::var("ONLY").ok();
         if let Some(only) = only {
@@ -199,10 +212,16 @@ fn main() {
                 rps[i].push(this[i]);
             }
             sigv4_own.push(this[1] / this[4]);
+            sigv4_floor.push(this[1] / this[6]);
             bearer_own.push(this[2] / this[5]);
         }
         println!(
-            "loopback keep-alive, {IN_FLIGHT} in flight, POST 1 KiB JSON, {rounds} rounds x {requests} requests"
+            "loopback keep-alive, {IN_FLIGHT} in flight, POST 1 KiB JSON, {rounds} rounds x {requests} requests{}",
+            if std::env::var("CONTENT_SHA256").as_deref() == Ok("0") {
+                ", SigV4 without x-amz-content-sha256"
+            } else {
+                ""
+            }
         );
         println!("| client | requests/s (median) | ratio to unsigned (median of paired rounds) |");
         println!("| --- | --- | --- |");
@@ -219,5 +238,6 @@ fn main() {
         );
         println!("| SigV4 / SigV4's headers unsigned | {:.3} |", median(&mut sigv4_own));
         println!("| Bedrock key / its header unsigned | {:.3} |", median(&mut bearer_own));
+        println!("| SigV4 / SigV4 floor | {:.3} |", median(&mut sigv4_floor));
     });
 }
