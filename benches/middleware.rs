@@ -1,5 +1,5 @@
 //! The middleware's own CPU per request, with no network: a `ClientWithMiddleware` whose last
-//! middleware answers every request itself (a 200 with a small body), so that what is timed
+//! middleware answers every request itself (`common::Answer`, an empty 200), so that what is timed
 //! is building the request, the middleware chain, and reading the answer. Clients:
 //!
 //! - `none`: only the answering middleware;
@@ -25,31 +25,7 @@ use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{PassThrough, SigV4Floor, StaticHeaders, headers_of};
-
-/// Answers every request with a 200 and a small JSON body, without sending it anywhere.
-struct Answer;
-
-#[async_trait::async_trait]
-impl reqwest_middleware::Middleware for Answer {
-    async fn handle(
-        &self,
-        request: reqwest::Request,
-        _: &mut http::Extensions,
-        _: reqwest_middleware::Next<'_>,
-    ) -> reqwest_middleware::Result<reqwest::Response> {
-        let received = request
-            .body()
-            .and_then(|b| b.as_bytes())
-            .map_or(0, <[u8]>::len);
-        std::hint::black_box(request);
-        Ok(reqwest::Response::from(http::Response::new(Bytes::from(
-            format!("{{\"received\":{received}}}"),
-        ))))
-    }
-}
-
-const URL: &str = "https://abc123.execute-api.us-east-1.amazonaws.com/v1/responses";
+use common::{ANSWERED_URL as URL, Answer, PassThrough, SigV4Floor, StaticHeaders, headers_of};
 
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -66,14 +42,7 @@ fn env(name: &str, default: usize) -> usize {
 async fn batch(client: &ClientWithMiddleware, body: &Bytes, n: usize) -> f64 {
     let start = Instant::now();
     for _ in 0..n {
-        let response = client
-            .post(URL)
-            .header("content-type", "application/json")
-            .body(body.clone())
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success());
+        let response = common::post_json(client, URL, body).await;
         std::hint::black_box(response.bytes().await.unwrap());
     }
     start.elapsed().as_secs_f64() * 1e6 / n as f64

@@ -4,35 +4,14 @@
 //!
 //! `valgrind --tool=callgrind target/release/examples/middleware_small 1001 [bearer]`
 
-use bytes::Bytes;
 use reqwest_aws_auth::AwsAuth;
 
 #[path = "../benches/common/mod.rs"]
 mod common;
-
-/// Answers every request with an empty 200, without sending it anywhere.
-struct Answer;
-
-#[async_trait::async_trait]
-impl reqwest_middleware::Middleware for Answer {
-    async fn handle(
-        &self,
-        request: reqwest::Request,
-        _: &mut http::Extensions,
-        _: reqwest_middleware::Next<'_>,
-    ) -> reqwest_middleware::Result<reqwest::Response> {
-        std::hint::black_box(request);
-        Ok(reqwest::Response::from(http::Response::new(Bytes::new())))
-    }
-}
-
-const URL: &str = "https://abc123.execute-api.us-east-1.amazonaws.com/v1/responses";
+use common::{ANSWERED_URL as URL, Answer};
 
 fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1);
+    let n = common::count_argument();
     let bearer = std::env::args().nth(2).as_deref() == Some("bearer");
     let auth = if bearer {
         AwsAuth::bedrock_mantle()
@@ -60,14 +39,7 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         for _ in 0..n {
-            let response = client
-                .post(URL)
-                .header("content-type", "application/json")
-                .body(body.clone())
-                .send()
-                .await
-                .unwrap();
-            assert!(response.status().is_success());
+            common::post_json(&client, URL, &body).await;
         }
     });
 }

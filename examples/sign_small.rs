@@ -8,10 +8,7 @@
 mod common;
 
 fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1);
+    let n = common::count_argument();
     let shape = common::shapes().remove(0);
     let auth = common::ours(&shape);
     let client = reqwest::Client::new();

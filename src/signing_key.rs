@@ -133,11 +133,11 @@ impl SigningKeyCache {
         let token = credentials.session_token()?;
         if let Ok(cached) = self.token.lock()
             && let Some(cached) = cached.as_ref()
-            // The same allocation (kept alive by the cached credentials), or the same text.
-            && cached
-                .credentials
-                .session_token()
-                .is_some_and(|held| std::ptr::eq(held, token) || held == token)
+            // The same allocation (kept alive by the cached credentials), or the same text,
+            // compared in constant time as the secret is.
+            && cached.credentials.session_token().is_some_and(|held| {
+                std::ptr::eq(held, token) || bool::from(held.as_bytes().ct_eq(token.as_bytes()))
+            })
         {
             return Some(cached.value.clone());
         }

@@ -240,8 +240,61 @@ impl reqwest_middleware::Middleware for PassThrough {
     }
 }
 
+/// Where the in-process benches send: nothing is sent, [`Answer`] answers.
+pub const ANSWERED_URL: &str = "https://abc123.execute-api.us-east-1.amazonaws.com/v1/responses";
+
+/// Answers every request with an empty 200, without sending it anywhere: the last middleware
+/// of the in-process benches, so that they time the client and the middleware chain alone.
+pub struct Answer;
+
+#[async_trait::async_trait]
+impl reqwest_middleware::Middleware for Answer {
+    async fn handle(
+        &self,
+        request: reqwest::Request,
+        _: &mut http::Extensions,
+        _: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        std::hint::black_box(request);
+        Ok(reqwest::Response::from(http::Response::new(Bytes::new())))
+    }
+}
+
+/// POSTs `body` as JSON to `url` through `client`, and checks that the answer is a success.
+pub async fn post_json(
+    client: &reqwest_middleware::ClientWithMiddleware,
+    url: &str,
+    body: &Bytes,
+) -> reqwest::Response {
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    response
+}
+
+/// The examples' first argument: how many times to run (1 when absent).
+pub fn count_argument() -> usize {
+    std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1)
+}
+
 /// Adds fixed headers: the bytes a signature puts on the wire, without the work of signing.
 pub struct StaticHeaders(pub http::HeaderMap);
+
+impl StaticHeaders {
+    fn apply(&self, request: &mut reqwest::Request) {
+        for (name, value) in &self.0 {
+            request.headers_mut().insert(name, value.clone());
+        }
+    }
+}
 
 #[async_trait::async_trait]
 impl reqwest_middleware::Middleware for StaticHeaders {
@@ -251,9 +304,7 @@ impl reqwest_middleware::Middleware for StaticHeaders {
         extensions: &mut http::Extensions,
         next: reqwest_middleware::Next<'_>,
     ) -> reqwest_middleware::Result<reqwest::Response> {
-        for (name, value) in &self.0 {
-            request.headers_mut().insert(name, value.clone());
-        }
+        self.apply(&mut request);
         next.run(request, extensions).await
     }
 }
@@ -283,7 +334,7 @@ pub async fn headers_of(
 /// the very headers a signature adds (fixed, from [`headers_of`]). A throughput floor: no
 /// correct signer can cost less per request.
 pub struct SigV4Floor {
-    headers: http::HeaderMap,
+    headers: StaticHeaders,
     canonical_prefix: Vec<u8>,
     key: [u8; 32],
 }
@@ -315,7 +366,7 @@ impl SigV4Floor {
             SERVICE,
         );
         Self {
-            headers: signed,
+            headers: StaticHeaders(signed),
             canonical_prefix: prefix.into_bytes(),
             key: derived.as_ref().try_into().unwrap(),
         }
@@ -361,9 +412,7 @@ impl reqwest_middleware::Middleware for SigV4Floor {
             .and_then(|b| b.as_bytes())
             .unwrap_or_default();
         std::hint::black_box(self.signature(body));
-        for (name, value) in &self.headers {
-            request.headers_mut().insert(name, value.clone());
-        }
+        self.headers.apply(&mut request);
         next.run(request, extensions).await
     }
 }
