@@ -13,7 +13,9 @@
 //! Run: `cargo bench --bench throughput` (ROUNDS=N, REQUESTS=N per round and client;
 //! ONLY=unsigned|sigv4|bearer|pass-through|sigv4-headers|bearer-header|sigv4-floor runs one
 //! client alone, for profiling; CONTENT_SHA256=0 signs without `x-amz-content-sha256`, which
-//! the SigV4 clients then leave out, as `.content_sha256_header(false)` does).
+//! the SigV4 clients then leave out, as `.content_sha256_header(false)` does; MAX_REDIRECTS=0
+//! builds both with `.max_redirects(0)`, so the key's requests are not copied to follow a
+//! redirect).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -85,6 +87,7 @@ async fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 7] 
         .credentials(common::credentials(true))
         .allow_url_prefix(&prefix)
         .content_sha256_header(std::env::var("CONTENT_SHA256").as_deref() != Ok("0"))
+        .max_redirects(env("MAX_REDIRECTS", 10))
         .build()
         .unwrap();
     let bearer = AwsAuth::bedrock_mantle()
@@ -92,6 +95,7 @@ async fn clients(addr: SocketAddr) -> [(&'static str, ClientWithMiddleware); 7] 
         .bearer_token("ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlLWtleS1mb3ItYmVuY2htYXJrcw==")
         .allow_bearer_over_http(true)
         .allow_url_prefix(&prefix)
+        .max_redirects(env("MAX_REDIRECTS", 10))
         .build()
         .unwrap();
     let url = format!("{prefix}v1/responses");

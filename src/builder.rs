@@ -414,6 +414,10 @@ impl AwsAuthBuilder {
     /// when it is not. This needs a reqwest client that does not follow redirects itself:
     /// build it with [`AwsAuth::client`](crate::AwsAuth::client), or with
     /// `reqwest::redirect::Policy::none()`.
+    ///
+    /// To follow a redirect, the middleware keeps a copy of each request it sends. With `0`
+    /// and a Bedrock API key, no copy is kept. A SigV4 request is still copied, so that it can
+    /// be signed again after a refusal that blames the clock or the credentials.
     pub fn max_redirects(mut self, hops: usize) -> Self {
         self.max_redirects = Some(hops);
         self
