@@ -57,8 +57,8 @@ impl ProvideCredentials for CountingProvider {
             }
             Ok(Credentials::new(
                 format!("AKID{n}"),
-                "secret",
-                Some("token".into()),
+                format!("secret{n}"),
+                Some(format!("token{n}")),
                 Some(self.clock.now() + self.lifetime),
                 "counting",
             ))
@@ -311,4 +311,52 @@ async fn static_credentials_that_have_expired_are_refused() {
     let err = sign_once(&auth).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::CredentialsProvider);
     assert!(err.to_string().contains("expired"), "{err}");
+}
+
+/// Refreshed credentials reach the wire whole: after a refresh, requests through the middleware
+/// carry the new session token and verify with the new secret, so neither the cached signing
+/// key nor the cached token header outlives the credentials it came from.
+#[cfg(feature = "wiremock")]
+#[tokio::test]
+async fn after_a_refresh_requests_carry_the_new_token_and_verify_with_the_new_secret() {
+    use reqwest_aws_auth::wiremock::SigV4Matcher;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let clock = Clock::new();
+    let provider = CountingProvider::new(clock.clone(), Duration::from_secs(3600));
+    let client = ClientBuilder::new(reqwest::Client::new())
+        .with(auth_with(provider.clone(), clock.clone()))
+        .build();
+    for n in 1..=2 {
+        let expected = Credentials::new(
+            format!("AKID{n}"),
+            format!("secret{n}"),
+            Some(format!("token{n}")),
+            None,
+            "expected",
+        );
+        let server = MockServer::start().await;
+        Mock::given(SigV4Matcher::new(expected, "us-east-1", "execute-api").now(clock.now()))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        for _ in 0..2 {
+            let response = client
+                .post(format!("{}/items", server.uri()))
+                .body("{}")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "credentials {n}");
+        }
+        for received in server.received_requests().await.unwrap() {
+            assert_eq!(
+                received.headers["x-amz-security-token"],
+                format!("token{n}")
+            );
+        }
+        // Into the refresh window (5 min + up to 1 min jitter before expiry).
+        clock.advance(Duration::from_secs(56 * 60));
+    }
+    assert_eq!(provider.calls(), 2);
 }

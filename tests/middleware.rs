@@ -189,6 +189,48 @@ async fn signing_again_replaces_the_earlier_signature() {
 }
 
 #[tokio::test]
+async fn signing_again_without_a_token_leaves_none_of_the_earlier_headers() {
+    let mut request = reqwest::Client::new()
+        .post("https://abc.lambda-url.us-east-1.on.aws/")
+        .body("{}")
+        .build()
+        .unwrap();
+    let with_token = AwsAuth::builder()
+        .service("lambda")
+        .region("us-east-1")
+        .credentials(session_credentials())
+        .build()
+        .unwrap();
+    with_token.sign(&mut request).await.unwrap();
+    assert!(request.headers().contains_key("x-amz-security-token"));
+    assert!(request.headers().contains_key("x-amz-content-sha256"));
+
+    let long_term = AwsAuth::builder()
+        .service("lambda")
+        .region("us-east-1")
+        .credentials(Credentials::new(
+            "AKIDLONGTERM",
+            "secret",
+            None,
+            None,
+            "static",
+        ))
+        .content_sha256_header(false)
+        .build()
+        .unwrap();
+    long_term.sign(&mut request).await.unwrap();
+    // The first signature's token and body hash would be sent unsigned, for other credentials.
+    assert!(!request.headers().contains_key("x-amz-security-token"));
+    assert!(!request.headers().contains_key("x-amz-content-sha256"));
+    let authorization = request.headers()["authorization"].to_str().unwrap();
+    assert!(
+        authorization.contains("Credential=AKIDLONGTERM/")
+            && authorization.contains("SignedHeaders=host;x-amz-date,"),
+        "{authorization}"
+    );
+}
+
+#[tokio::test]
 async fn retries_are_signed_afresh() {
     let server = MockServer::start().await;
     Mock::given(path("/flaky"))
