@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use crate::authorization::Policy;
 use crate::error::Error;
+use crate::hosts::HostKey;
 use crate::options::RequestOptions;
 use crate::redirect;
 use crate::refusal;
@@ -255,14 +256,18 @@ impl Inner {
             if options.skip_auth {
                 return transport.send(request).await;
             }
-            let (response, sent, attached) = self.hop(request, &options, &mut transport).await?;
+            let (response, sent, attached) =
+                self.hop(request, &options, &mut transport, true).await?;
             if self.policy.max_redirects == 0 {
                 return Ok(response);
             }
-            match sent.and_then(|sent| redirect::next_request(*sent, &response, attached)) {
-                Some(following) => {
+            let next = sent.and_then(|sent| {
+                redirect::next_request(*sent, &response, attached, &self.policy.scope)
+            });
+            match next {
+                Some(next) => {
                     // Boxed, in a statement of its own so that no temporary outlives it.
-                    let follow = Box::pin(self.follow(following, &options, &mut transport));
+                    let follow = Box::pin(self.follow(next, attached, &options, &mut transport));
                     follow.await
                 }
                 None => Ok(response),
@@ -270,23 +275,30 @@ impl Inner {
         }
     }
 
-    /// Follows a redirect: sends `request` (the next hop) and any further hops, up to
-    /// `max_redirects` in all.
+    /// Follows a redirect: sends `next` and any further hops, up to `max_redirects` in all.
+    /// `authenticated`: whether every hop so far carried credentials. Once one did not (it was
+    /// outside the scope and passed through, or the chain started unsigned), no later hop gets
+    /// any: a server must not be able to redirect a request into the scope and have it signed.
     async fn follow<T: Transport>(
         &self,
-        mut request: T::Request,
+        mut next: T::Request,
+        mut authenticated: bool,
         options: &RequestOptions,
         transport: &mut T,
     ) -> Result<T::Response, T::Error> {
         let mut hops = 1;
         loop {
-            let (response, sent, attached) = self.hop(request, options, transport).await?;
+            let (response, sent, attached) =
+                self.hop(next, options, transport, authenticated).await?;
+            authenticated = attached;
             if hops >= self.policy.max_redirects {
                 return Ok(response);
             }
-            match sent.and_then(|sent| redirect::next_request(*sent, &response, attached)) {
+            match sent.and_then(|sent| {
+                redirect::next_request(*sent, &response, attached, &self.policy.scope)
+            }) {
                 Some(following) => {
-                    request = following;
+                    next = following;
                     hops += 1;
                 }
                 None => return Ok(response),
@@ -294,28 +306,33 @@ impl Inner {
         }
     }
 
-    /// Authenticates and sends one request (no redirects), recovering once from a refusal of
-    /// its signature; returns the response, a copy of the request as sent when it can be
-    /// cloned (and may be needed), and whether credentials were attached.
+    /// Authenticates (when `authenticate`) and sends one request (no redirects), recovering
+    /// once from a refusal of its signature; returns the response, a copy of the request as
+    /// sent when it can be cloned (and may be needed), and whether credentials were attached.
     #[allow(clippy::type_complexity, clippy::manual_async_fn)] // As `exchange`.
     fn hop<'a, T: Transport>(
         &'a self,
         mut request: T::Request,
         options: &'a RequestOptions,
         transport: &'a mut T,
+        authenticate: bool,
     ) -> impl Future<Output = Result<(T::Response, Option<Box<T::Request>>, bool), T::Error>> + Send + 'a
     {
         async move {
-            let attached = match self.authenticate_ready(&mut request, options, transport.memo()) {
-                Some(attached) => attached,
-                None => {
-                    // Boxed, in a statement of its own so that no temporary outlives it.
-                    let waiting = Box::pin(self.authenticate_waiting(
-                        &mut request,
-                        options,
-                        transport.memo(),
-                    ));
-                    waiting.await
+            let attached = if !authenticate {
+                Ok(Attached::Nothing)
+            } else {
+                match self.authenticate_ready(&mut request, options, transport.memo()) {
+                    Some(attached) => attached,
+                    None => {
+                        // Boxed, in a statement of its own so that no temporary outlives it.
+                        let waiting = Box::pin(self.authenticate_waiting(
+                            &mut request,
+                            options,
+                            transport.memo(),
+                        ));
+                        waiting.await
+                    }
                 }
             }
             .map_err(T::error)?;
@@ -325,6 +342,11 @@ impl Inner {
                 Attached::Key | Attached::Nothing => self.policy.max_redirects > 0,
             };
             let again = keep.then(|| request.try_clone().map(Box::new)).flatten();
+            // A request that cannot be copied still names its host to a refusal's recovery.
+            let host = match (&attached, &again) {
+                (Attached::Signature(_), None) => HostKey::of(request.url()),
+                _ => None,
+            };
             // The round trip bounds what a refusal's `Date` can say about the clock.
             let started = matches!(attached, Attached::Signature(_)).then(Instant::now);
             let response = transport.send(request).await?;
@@ -339,6 +361,7 @@ impl Inner {
             let recovery = Box::pin(sigv4.recover(
                 response,
                 again.map(|again| *again),
+                host,
                 signed,
                 started,
                 options,

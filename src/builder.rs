@@ -459,11 +459,11 @@ impl AwsAuthBuilder {
     /// Fails with [`ErrorKind::InvalidConfig`](crate::ErrorKind) for a missing or malformed
     /// signing name or region, a malformed header name, or two credential sources at once.
     pub fn build(self) -> Result<AwsAuth, Error> {
-        let policy = self.policy()?;
         let mode = match self.bearer()? {
             Some(bearer) => Mode::Bearer(bearer),
             None => Mode::SigV4(self.sigv4()?),
         };
+        let policy = self.policy(matches!(mode, Mode::Bearer(_)))?;
         Ok(AwsAuth {
             inner: Arc::new(Inner { mode, policy }),
         })
@@ -567,11 +567,16 @@ impl AwsAuthBuilder {
                 self.clock_skew_correction
                     .unwrap_or(!self.source.time_source_is_explicit),
             ),
+            refused: crate::hosts::PerHost::new(),
         })
     }
 
-    fn policy(&self) -> Result<Policy, Error> {
-        let base = match (self.default_scope, self.bedrock_preset) {
+    /// The scope and the rules around it. A Bedrock API key is only good at Bedrock, so in
+    /// bearer mode the default scope is Bedrock's hosts whatever the preset: a key must not
+    /// reach any other AWS host (anyone can own a Lambda function URL on `*.on.aws`) unless
+    /// the app names it with `allow_host`/`allow_url_prefix`.
+    fn policy(&self, bearer: bool) -> Result<Policy, Error> {
+        let base = match (self.default_scope, self.bedrock_preset || bearer) {
             (Some(false), _) => Base::None,
             (_, true) => Base::Bedrock,
             (_, false) => Base::Aws,

@@ -53,6 +53,10 @@ pub enum ErrorKind {
     AuthorizationPresent,
     /// The request goes to an endpoint of another region than the one it is signed or keyed for.
     RegionMismatch,
+    /// The request's `Host` header names another host (or port) than its URL, or appears more
+    /// than once; nothing was signed or sent. The signature covers `Host`, and servers route on
+    /// it: remove the header, or put the host you mean in the URL.
+    HostMismatch,
     /// A presigned URL's lifetime is outside 1 second to 7 days, or the credentials expire
     /// before it could be used. Pass another `expires_in`, or renew the credentials.
     InvalidExpiry,

@@ -80,6 +80,7 @@ mod credentials;
 mod differential_tests;
 mod error;
 mod headers;
+mod hosts;
 mod names;
 mod options;
 mod presign;

@@ -59,7 +59,7 @@ impl SigV4 {
             crate::bedrock::RegionOrigin::Signing,
         )?;
         let credentials = resolved.cache.get().await?;
-        let (time, _) = sigv4.skew.apply(sigv4.resolver.time().now());
+        let (time, _) = sigv4.skew.apply(sigv4.resolver.time().now(), request.url());
         let expires_in = cap_to_credentials(expires_in, credentials.expiry(), time)?;
         let url = presign_request(
             request,
@@ -69,6 +69,10 @@ impl SigV4 {
             expires_in,
             &sigv4.config,
         )?;
+        // Judged again as it will be used: canonicalising may have rewritten the path.
+        if web && !scope.allows(&url) {
+            return Err(scope.refusal(&url));
+        }
         Ok(url)
     }
 }

@@ -2,6 +2,11 @@
 //! when it is in scope, and carries no credential when it is not. reqwest's own redirect
 //! following happens after the middleware ran: it never re-signs, and it forwards
 //! `x-amz-security-token` to another host. `AwsAuth::client` turns it off.
+//!
+//! A redirect never adds credentials: a hop is authenticated only when the request that
+//! started the chain was and every hop so far stayed in scope (the caller keeps that state).
+//! A hop that leaves the scope loses every header that could carry a secret: `authorization`,
+//! every `x-amz-*` (session token, SSE-C keys, metadata), cookies and proxy credentials.
 
 use http::header::{
     AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, LOCATION,
@@ -10,6 +15,7 @@ use http::header::{
 use http::{Method, StatusCode};
 
 use crate::request::{HttpResponse, Resend};
+use crate::scope::Scope;
 use crate::sign::SIGNATURE_HEADERS;
 
 /// The request to send for a redirect `response` to `previous` (a copy of the request sent),
@@ -18,11 +24,13 @@ use crate::sign::SIGNATURE_HEADERS;
 /// 303 (and 301/302 after a POST) becomes a GET without a body; 307 and 308 keep method and
 /// body. The crate's own signature headers (`signed`) are removed, to be written afresh;
 /// on a redirect to another origin, `authorization`, `cookie`, `proxy-authorization` and
-/// `www-authenticate` are removed too, as browsers and reqwest do.
+/// `www-authenticate` are removed too, as browsers and reqwest do; on a redirect out of
+/// `scope`, every `x-amz-*` header as well.
 pub(crate) fn next_request<R: Resend>(
     mut previous: R,
     response: &impl HttpResponse,
     signed: bool,
+    scope: &Scope,
 ) -> Option<R> {
     let status = response.status();
     if !matches!(
@@ -41,6 +49,7 @@ pub(crate) fn next_request<R: Resend>(
         return None;
     }
     let same_origin = target.origin() == previous.url().origin();
+    let in_scope = scope.allows(&target);
     let to_get = status == StatusCode::SEE_OTHER && *previous.method() != Method::HEAD
         || matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND)
             && *previous.method() == Method::POST;
@@ -52,8 +61,18 @@ pub(crate) fn next_request<R: Resend>(
             headers.remove(name);
         }
     }
-    if !same_origin {
+    if !same_origin || !in_scope {
         for name in [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, WWW_AUTHENTICATE] {
+            headers.remove(name);
+        }
+    }
+    if !in_scope {
+        let amz: Vec<_> = headers
+            .keys()
+            .filter(|name| name.as_str().starts_with("x-amz-"))
+            .cloned()
+            .collect();
+        for name in amz {
             headers.remove(name);
         }
     }
@@ -69,7 +88,7 @@ pub(crate) fn next_request<R: Resend>(
         *previous.method_mut() = Method::GET;
         previous.remove_body();
     }
-    tracing::debug!(%status, to = %target, "following a redirect");
+    tracing::debug!(%status, to = %target.origin().ascii_serialization(), in_scope, "following a redirect");
     *previous.url_mut() = target;
     Some(previous)
 }

@@ -177,12 +177,64 @@ impl Rule {
 }
 
 /// `path` starts with `prefix` at a segment boundary (`/api` allows `/api` and `/api/x`, not
-/// `/apix`).
+/// `/apix`), both as written and as any server may read it: percent-decoded (repeatedly, for
+/// servers that decode twice), `\` taken for `/`, and `.`/`..` segments resolved. So
+/// `/aws/..%2Fadmin`, `/aws/%2e%2e%5cadmin` or `/aws/%252e%252e/admin` cannot leave `/aws/`,
+/// whatever the signing name's canonicalisation (S3's decodes the path) or the server does.
 fn path_has_prefix(path: &str, prefix: &str) -> bool {
+    starts_at_boundary(path.as_bytes(), prefix.as_bytes())
+        && (!path.bytes().any(|b| b == b'%' || b == b'\\')
+            || starts_at_boundary(&as_read(path.as_bytes()), &as_read(prefix.as_bytes())))
+}
+
+fn starts_at_boundary(path: &[u8], prefix: &[u8]) -> bool {
     path.starts_with(prefix)
-        && (prefix.ends_with('/')
-            || path.len() == prefix.len()
-            || path.as_bytes()[prefix.len()] == b'/')
+        && (prefix.ends_with(b"/") || path.len() == prefix.len() || path[prefix.len()] == b'/')
+}
+
+/// `path` as the most liberal server reads it: decoded until nothing changes (at most a few
+/// rounds: each one shortens it), backslashes as slashes, dot segments resolved.
+fn as_read(path: &[u8]) -> Vec<u8> {
+    let mut decoded = path.to_vec();
+    for _ in 0..4 {
+        let next: Vec<u8> = percent_encoding::percent_decode(&decoded).collect();
+        if next == decoded {
+            break;
+        }
+        decoded = next;
+    }
+    for b in &mut decoded {
+        if *b == b'\\' {
+            *b = b'/';
+        }
+    }
+    let mut segments: Vec<&[u8]> = Vec::new();
+    let mut parts = decoded.split(|b| *b == b'/').peekable();
+    while let Some(segment) = parts.next() {
+        let last = parts.peek().is_none();
+        match segment {
+            b"." => {}
+            b".." => {
+                segments.pop();
+            }
+            _ => segments.push(segment),
+        }
+        // A trailing dot segment leaves the path ending in `/`.
+        if last && matches!(segment, b"." | b"..") {
+            segments.push(b"");
+        }
+    }
+    let mut out = Vec::with_capacity(decoded.len());
+    for (i, segment) in segments.iter().enumerate() {
+        if i > 0 {
+            out.push(b'/');
+        }
+        out.extend_from_slice(segment);
+    }
+    if !out.starts_with(b"/") {
+        out.insert(0, b'/');
+    }
+    out
 }
 
 impl Scope {
@@ -390,6 +442,35 @@ mod tests {
             "no default scope"
         );
         assert!(!allows(&s, "http://127.0.0.1/", None));
+    }
+
+    #[test]
+    fn a_prefix_cannot_be_left_by_any_spelling_of_dot_dot_or_slash() {
+        let s = scope(Base::None, &[], &["https://gw.example.com/aws/"]);
+        for url in [
+            "https://gw.example.com/aws/items",
+            "https://gw.example.com/aws/a%20b/c%3Ad",
+            "https://gw.example.com/aws/x/..%2Fy",
+            "https://gw.example.com/aws/%2e%2e%2e/z",
+        ] {
+            assert!(allows(&s, url, None), "{url}");
+        }
+        for url in [
+            "https://gw.example.com/aws/..%2Fadmin/secret",
+            "https://gw.example.com/aws/..%2fadmin",
+            "https://gw.example.com/aws/..%5Cadmin",
+            "https://gw.example.com/aws/%2e%2e%2Fadmin",
+            "https://gw.example.com/aws/%2E%2E%2fadmin",
+            "https://gw.example.com/aws/.%2e%2Fadmin",
+            "https://gw.example.com/aws/%252e%252e%252fadmin",
+            "https://gw.example.com/aws/x%2F..%2F..%2Fadmin",
+            "https://gw.example.com/aws/..\\admin",
+            "https://gw.example.com/aws/%2e%2e/admin",
+            "https://gw.example.com/aws/../admin",
+            "https://gw.example.com/aws/..%2F",
+        ] {
+            assert!(!allows(&s, url, None), "{url}");
+        }
     }
 
     #[test]

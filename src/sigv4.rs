@@ -8,23 +8,30 @@ use tokio::time::Instant;
 
 use std::sync::Arc;
 
-use crate::authorization::{self, Policy};
+use crate::authorization::{self, Admission, Policy};
 use crate::body_hash::{self, RememberedHash};
 use crate::clock::ClockSkew;
 use crate::credentials::{self, Resolver};
 use crate::error::Error;
+use crate::hosts::{HostKey, PerHost};
 use crate::names::{validate_region, validate_service};
 use crate::options::RequestOptions;
 use crate::refusal;
-use crate::request::{HttpRequest, HttpResponse, Payload, Resend, Transport};
-use crate::scope::OutsideScope;
+use crate::request::{HttpRequest, HttpResponse, Payload, RequestParts, Resend, Transport};
 use crate::settings::{SigningConfig, StreamingBody};
 use crate::sign;
+
+/// After fresh credentials were refused by a host too, its refusals are passed on to the app
+/// for this long without dropping credentials or sending again: a host that refuses every
+/// request must not turn each into two, nor reload credentials for each.
+const REFUSED_HOST_BACKOFF: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 pub(crate) struct SigV4 {
     pub(crate) config: SigningConfig,
     pub(crate) resolver: Resolver,
     pub(crate) skew: ClockSkew,
+    /// Hosts that refused fresh credentials, and when.
+    pub(crate) refused: PerHost<Instant>,
 }
 
 /// What signing used, for deciding what a refusal means.
@@ -120,7 +127,7 @@ impl SigV4 {
             return None;
         }
         let credentials = resolved.cache.fresh()?;
-        Some(self.finish(request, region, &config, credentials, memo))
+        Some(self.finish(request, region, &config, credentials, memo, policy))
     }
 
     /// The general case: resolves the region and credentials source, reads a stream that is
@@ -142,11 +149,11 @@ impl SigV4 {
             request.buffer_body(max_bytes).await?;
         }
         let credentials = resolved.cache.get().await?;
-        self.finish(request, region, &config, credentials, memo)
+        self.finish(request, region, &config, credentials, memo, policy)
     }
 
-    /// Everything decided before signing that needs no waiting: the URL, the region, the
-    /// scope, an `authorization` the app set, the request's overrides, the endpoint's region.
+    /// Everything decided before signing that needs no waiting: the guard (URL, scope, `Host`,
+    /// `Authorization`), the region, the request's overrides, the endpoint's region.
     fn check<'a>(
         &'a self,
         request: &impl HttpRequest,
@@ -154,7 +161,9 @@ impl SigV4 {
         policy: &Policy,
         resolved: &'a credentials::Resolved,
     ) -> Result<Checked<'a>, Error> {
-        sign::check_url(request.url())?;
+        if authorization::admit(request, policy, None)? == Admission::PassThrough {
+            return Ok(Checked::PassThrough);
+        }
         let region = match &options.region {
             Some(region) => {
                 validate_region(region)?;
@@ -162,13 +171,6 @@ impl SigV4 {
             }
             None => resolved.region.as_str(),
         };
-        if !policy.scope.allows(request.url()) {
-            return match policy.scope.outside {
-                OutsideScope::PassThrough => Ok(Checked::PassThrough),
-                OutsideScope::Refuse => Err(policy.scope.refusal(request.url())),
-            };
-        }
-        authorization::check_existing(request.headers(), policy, None)?;
         let config = config_for(&self.config, options)?;
         crate::bedrock::check_endpoint_region(
             request.url(),
@@ -178,7 +180,8 @@ impl SigV4 {
         Ok(Checked::Sign { region, config })
     }
 
-    /// Signs with `credentials` at the (clock-corrected) time.
+    /// Signs with `credentials` at the (clock-corrected) time, then judges the scope once more
+    /// on the URL as it now goes on the wire (signing canonicalises it).
     fn finish(
         &self,
         request: &mut impl HttpRequest,
@@ -186,9 +189,10 @@ impl SigV4 {
         config: &SigningConfig,
         credentials: Credentials,
         memo: Option<&mut http::Extensions>,
+        policy: &Policy,
     ) -> Result<Outcome<Signed>, Error> {
         let payload_sha256 = memo.and_then(|memo| remembered_hash(request, memo));
-        let (time, offset) = self.skew.apply(self.resolver.time().now());
+        let (time, offset) = self.skew.apply(self.resolver.time().now(), request.url());
         sign::sign_request(
             request,
             &credentials,
@@ -197,6 +201,9 @@ impl SigV4 {
             config,
             payload_sha256.as_deref(),
         )?;
+        if !policy.scope.allows(request.url()) {
+            return Err(policy.scope.refusal(request.url()));
+        }
         Ok(Outcome::Authenticated(Signed {
             offset,
             credentials,
@@ -206,6 +213,10 @@ impl SigV4 {
     /// After a refusal: reads its AWS error code and, when it blames the clock (and `Date`
     /// explains it) or the credentials, signs `again` afresh and sends it once.
     ///
+    /// What a refusal teaches is kept per host (`host`: the refused request's): a clock offset
+    /// for that host's later requests; and when the credentials loaded afresh are refused by
+    /// the same host too, a back-off during which its refusals are handed on as they are.
+    ///
     /// Returns the response to hand on, a copy of the request last sent (when it can be
     /// cloned, for following a redirect), and whether it was signed.
     #[allow(clippy::too_many_arguments)]
@@ -213,6 +224,7 @@ impl SigV4 {
         &self,
         response: T::Response,
         again: Option<T::Request>,
+        host: Option<HostKey>,
         signed: Signed,
         started: Instant,
         options: &RequestOptions,
@@ -223,8 +235,16 @@ impl SigV4 {
         let Some(code) = code else {
             return Ok((response, again, true));
         };
-        let retry = if code.blames_credentials() {
-            self.drop_credentials(&signed.credentials)
+        let Some(host) = host.or_else(|| again.as_ref().and_then(|r| HostKey::of(r.url()))) else {
+            return Ok((response, again, true));
+        };
+        let credentials_refused = code.blames_credentials();
+        let retry = if credentials_refused {
+            let backing_off = self
+                .refused
+                .get_key(&host)
+                .is_some_and(|at| at.elapsed() < REFUSED_HOST_BACKOFF);
+            !backing_off && self.drop_credentials(&signed.credentials)
         } else {
             self.skew.corrects(
                 &code,
@@ -232,6 +252,7 @@ impl SigV4 {
                 self.resolver.time().now(),
                 started.elapsed(),
                 signed.offset,
+                &host,
             )
         };
         let Some(mut again) = again.filter(|_| retry) else {
@@ -242,7 +263,7 @@ impl SigV4 {
             .await
         {
             Ok(Outcome::Authenticated(resigned))
-                if !(code.blames_credentials()
+                if !(credentials_refused
                     && credentials::same(&resigned.credentials, &signed.credentials)) =>
             {
                 tracing::debug!(
@@ -250,14 +271,40 @@ impl SigV4 {
                     "re-sending the refused request, signed again"
                 );
                 let copy = again.try_clone();
-                Ok((transport.send(again).await?, copy, true))
+                let response = transport.send(again).await?;
+                if !credentials_refused {
+                    return Ok((response, copy, true));
+                }
+                let (response, code) = refusal::read_code(response).await;
+                if code.is_some_and(|code| code.blames_credentials()) {
+                    self.back_off(&host);
+                } else {
+                    self.refused.remove(&host);
+                }
+                Ok((response, copy, true))
             }
-            Ok(_) => Ok((response, None, true)),
+            Ok(_) => {
+                if credentials_refused {
+                    // The credentials loaded again are the refused ones.
+                    self.back_off(&host);
+                }
+                Ok((response, None, true))
+            }
             Err(err) => {
                 tracing::warn!(error = %err, code = code.as_str(), "could not sign the refused request again; returning the refusal");
                 Ok((response, None, true))
             }
         }
+    }
+
+    /// `host` refused fresh credentials: hand on its refusals for a while.
+    fn back_off(&self, host: &HostKey) {
+        tracing::warn!(
+            host = %host,
+            backoff_secs = REFUSED_HOST_BACKOFF.as_secs(),
+            "this host refused freshly loaded AWS credentials too; passing its refusals on without reloading credentials or sending again for a while (check the credentials' permissions, or the host)"
+        );
+        self.refused.set(host, Instant::now());
     }
 
     /// Drops credentials a service refused from the cache; `true` when new ones may differ.

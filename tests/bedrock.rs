@@ -121,7 +121,7 @@ fn futures_util_stream()
 async fn bearer_only_setup_needs_no_signing_name() {
     let request = sign(
         AwsAuth::builder().bearer_token(KEY),
-        "https://abc.execute-api.us-east-1.amazonaws.com/x",
+        "https://bedrock-runtime.us-east-1.amazonaws.com/x",
     )
     .await
     .unwrap();
@@ -245,7 +245,7 @@ async fn provider_is_asked_before_every_request_and_its_errors_are_typed() {
 
     let err = sign(
         AwsAuth::builder().bearer_token_provider(Failing),
-        "https://abc.execute-api.us-east-1.amazonaws.com/",
+        "https://bedrock-runtime.us-east-1.amazonaws.com/",
     )
     .await
     .unwrap_err();
@@ -255,7 +255,7 @@ async fn provider_is_asked_before_every_request_and_its_errors_are_typed() {
 
     let err = sign(
         AwsAuth::builder().bearer_token_provider(Expired),
-        "https://abc.execute-api.us-east-1.amazonaws.com/",
+        "https://bedrock-runtime.us-east-1.amazonaws.com/",
     )
     .await
     .unwrap_err();
@@ -281,7 +281,7 @@ async fn provider_is_asked_before_every_request_and_its_errors_are_typed() {
 #[tokio::test]
 async fn plain_http_is_refused_except_to_loopback_or_when_allowed() {
     let refused = [
-        "http://abc.execute-api.us-east-1.amazonaws.com/v1/responses",
+        "http://bedrock-runtime.us-east-1.amazonaws.com/openai/v1/responses",
         "http://10.0.0.1:8080/",
         "http://bedrock-mantle.us-west-2.api.aws/v1",
     ];
@@ -310,7 +310,7 @@ async fn plain_http_is_refused_except_to_loopback_or_when_allowed() {
         "http://127.0.0.1:1/",
         "http://127.8.9.10/",
         "http://[::1]:9000/",
-        "https://abc.execute-api.us-east-1.amazonaws.com/",
+        "https://bedrock-runtime.us-east-1.amazonaws.com/",
     ] {
         let request = sign(AwsAuth::builder().bearer_token(KEY), url)
             .await
@@ -442,7 +442,7 @@ async fn region_can_come_from_a_short_term_key_when_opted_in() {
         AwsAuth::builder()
             .bearer_token(KEY)
             .region_from_bearer_token(true),
-        "https://abc.execute-api.us-east-1.amazonaws.com/",
+        "https://bedrock-runtime.us-east-1.amazonaws.com/",
     )
     .await
     .unwrap_err();
@@ -596,7 +596,7 @@ async fn the_middleware_sends_the_bearer_header_to_the_server() {
     assert_eq!(response.status(), 200);
 
     let err = client
-        .get("http://abc.execute-api.us-east-1.amazonaws.com/")
+        .get("http://bedrock-runtime.us-east-1.amazonaws.com/")
         .send()
         .await
         .unwrap_err();

@@ -10,7 +10,7 @@ use http::header::AUTHORIZATION;
 use tokio::sync::OnceCell;
 use url::Host;
 
-use crate::authorization::{self, Policy};
+use crate::authorization::{self, Admission, Policy};
 use crate::bedrock::BearerToken;
 use crate::bedrock::endpoints::{RegionOrigin, check_endpoint_region};
 use crate::bedrock::provider::{self, SharedBearerTokenProvider};
@@ -21,7 +21,6 @@ use crate::options::RequestOptions;
 use crate::refresh::LoadLimit;
 use crate::region::resolve_region;
 use crate::request::HttpRequest;
-use crate::scope::OutsideScope;
 use crate::sign::{self, SIGNATURE_HEADERS};
 
 /// Where the token comes from.
@@ -186,15 +185,12 @@ impl Bearer {
         prepared: &Prepared,
         region: Option<&str>,
     ) -> Result<bool, Error> {
-        sign::check_url(request.url())?;
         if let Some(region) = &options.region {
             validate_region(region)?;
         }
-        if !policy.scope.allows(request.url()) {
-            return match policy.scope.outside {
-                OutsideScope::PassThrough => Ok(false),
-                OutsideScope::Refuse => Err(policy.scope.refusal(request.url())),
-            };
+        let ours = Some(prepared.header.as_bytes());
+        if authorization::admit(request, policy, ours)? == Admission::PassThrough {
+            return Ok(false);
         }
         check_transport(request.url(), self.allow_http)?;
         let now = self.time.now();
@@ -210,7 +206,6 @@ impl Bearer {
         {
             check_endpoint_region(request.url(), key_region, RegionOrigin::Token)?;
         }
-        authorization::check_existing(request.headers(), policy, Some(prepared.header.as_bytes()))?;
 
         let headers = request.headers_mut();
         // Any earlier signature's headers (`authorization` is replaced just below).
