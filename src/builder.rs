@@ -352,7 +352,9 @@ impl AwsAuthBuilder {
     /// Gateway's default hosts) and loopback; for the Bedrock presets, the Bedrock hosts of
     /// the configured region (`bedrock-mantle.{region}.api.aws`,
     /// `bedrock-runtime[-fips].{region}.amazonaws.com[.cn]`) and loopback, so a Bedrock API
-    /// key never goes anywhere else. A custom domain (API Gateway or OpenSearch behind your
+    /// key never goes anywhere else. A Bedrock API key on the generic builder
+    /// ([`bearer_token`](Self::bearer_token), [`bearer_token_provider`](Self::bearer_token_provider))
+    /// gets the Bedrock scope too: it reaches another host only when named here. A custom domain (API Gateway or OpenSearch behind your
     /// own name) needs `allow_host`. To allow *only* the hosts you name, add
     /// [`default_scope(false)`](Self::default_scope).
     ///
@@ -367,6 +369,10 @@ impl AwsAuthBuilder {
     /// Also allow credentials to go to URLs that start with `prefix`: the same scheme, host
     /// and port, and a path under the prefix's path (`https://gw.example.com/aws` allows
     /// `/aws` and `/aws/...`, not `/awsx`). Repeatable; adds to the default scope.
+    ///
+    /// The path must stay under the prefix both as written and as any server may read it
+    /// (percent-decoded, `\` as `/`, `.` and `..` resolved), and is judged again after
+    /// signing rewrote it: `/aws/..%2Fadmin` is refused as out of scope.
     pub fn allow_url_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.allowed_url_prefixes.push(prefix.into());
         self
@@ -411,7 +417,9 @@ impl AwsAuthBuilder {
     /// How many redirects the middleware follows for one request (default 10; `0` returns
     /// every redirect to the app). Each hop is signed afresh when its host is in scope, and
     /// sent without any credential (or refused, per [`outside_scope`](Self::outside_scope))
-    /// when it is not. This needs a reqwest client that does not follow redirects itself:
+    /// when it is not: no `authorization`, no `x-amz-*` header, no cookie. A redirect never
+    /// adds credentials: once a hop went without them (it left the scope, or the request was
+    /// passed through unsigned), every later hop of that chain does too. This needs a reqwest client that does not follow redirects itself:
     /// build it with [`AwsAuth::client`](crate::AwsAuth::client), or with
     /// `reqwest::redirect::Policy::none()`.
     ///
