@@ -4,6 +4,7 @@
 mod args;
 mod body;
 mod output;
+mod redirect;
 mod verbose;
 
 use std::process::ExitCode;
@@ -201,6 +202,7 @@ async fn send(args: &Args, auth: AwsAuth, request: reqwest::Request) -> Result<u
         .map_err(|err| (exit::USAGE, format!("cannot build the HTTP client: {err}")))?;
     let client = reqwest_middleware::ClientBuilder::new(http)
         .with(auth)
+        .with(redirect::StripAcross::new(request.url()))
         .build();
     if args.verbose {
         verbose::note(&format!("> {} {}\n", request.method(), request.url()));
