@@ -197,3 +197,58 @@ impl Verified {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use http_body_util::BodyExt as _;
+    use reqwest::Method;
+
+    use super::*;
+
+    async fn body_of(
+        path: &std::path::Path,
+        change: impl FnOnce(),
+    ) -> (Request, Result<Vec<u8>, String>) {
+        let mut request = Request::new(Method::PUT, "http://127.0.0.1/".parse().unwrap());
+        attach(&mut request, &format!("@{}", path.display()), false)
+            .await
+            .unwrap();
+        change();
+        let body = request.body_mut().take().unwrap();
+        let read = body.collect().await.map(|c| c.to_bytes().to_vec());
+        let read = read.map_err(|err| {
+            let mut message = err.to_string();
+            let mut source = std::error::Error::source(&err);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            message
+        });
+        (request, read)
+    }
+
+    #[tokio::test]
+    async fn a_file_is_sent_as_hashed_or_not_at_all() {
+        let path = std::env::temp_dir().join(format!("aws-sigv4-curl-unit-{}", std::process::id()));
+        std::fs::write(&path, "signed content").unwrap();
+        let (request, read) = body_of(&path, || {}).await;
+        assert_eq!(read.unwrap(), b"signed content");
+        assert_eq!(request.headers()[CONTENT_LENGTH], "14");
+        assert_eq!(
+            request.headers()[X_AMZ_CONTENT_SHA256],
+            hex(&Sha256::digest(b"signed content"))
+        );
+
+        for changed in ["Signed content", "signed", "Signed content and more"] {
+            std::fs::write(&path, "signed content").unwrap();
+            let (_, read) = body_of(&path, || std::fs::write(&path, changed).unwrap()).await;
+            let err = read.expect_err(changed);
+            assert!(
+                err.contains("changed while it was being sent"),
+                "{changed}: {err}"
+            );
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+}
