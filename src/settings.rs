@@ -17,7 +17,8 @@ pub(crate) fn is_s3_like(service: &str) -> bool {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum StreamingBody {
     /// Refuse to sign, with [`ErrorKind::StreamingBody`](crate::ErrorKind::StreamingBody).
-    /// Nothing is ever sent unsigned by accident.
+    /// Nothing is ever sent unsigned by accident. (Under any setting, a stream whose SHA-256
+    /// the app put in `x-amz-content-sha256`, as 64 lower-case hex digits, is signed with it.)
     #[default]
     Reject,
     /// Read the stream into memory (up to `max_bytes`, else

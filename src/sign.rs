@@ -57,16 +57,24 @@ pub(crate) fn sign_request(
 ) -> Result<(), Error> {
     check_url(request.url())?;
     uri::canonicalize(request.url_mut(), config.s3)?;
+    // A stream cannot be hashed here, but an app that hashed it beforehand (a file read twice)
+    // says so in `x-amz-content-sha256`: that hash is signed, and the service checks the body
+    // against it.
+    let declared_sha256 = match request.payload() {
+        Payload::Stream => declared_sha256(request.headers()),
+        Payload::Bytes(_) => None,
+    };
     remove_headers(request.headers_mut(), &SIGNATURE_HEADERS);
     normalize_header_values(request.headers_mut(), &config.headers);
 
-    let body = match (request.payload(), payload_sha256) {
-        (Payload::Bytes(_), Some(sha256)) => SignableBody::Precomputed(sha256.to_owned()),
-        (Payload::Bytes(bytes), None) => SignableBody::Bytes(bytes),
-        (Payload::Stream, _) if config.streaming == StreamingBody::UnsignedPayload => {
+    let body = match (request.payload(), payload_sha256, declared_sha256) {
+        (Payload::Bytes(_), Some(sha256), _) => SignableBody::Precomputed(sha256.to_owned()),
+        (Payload::Bytes(bytes), None, _) => SignableBody::Bytes(bytes),
+        (Payload::Stream, _, Some(sha256)) => SignableBody::Precomputed(sha256),
+        (Payload::Stream, _, None) if config.streaming == StreamingBody::UnsignedPayload => {
             SignableBody::UnsignedPayload
         }
-        (Payload::Stream, _) => return Err(Error::streaming_body()),
+        (Payload::Stream, _, None) => return Err(Error::streaming_body()),
     };
 
     let mut headers = Vec::with_capacity(request.headers().len());
@@ -184,6 +192,18 @@ fn normalize_header_values(headers: &mut http::HeaderMap, policy: &HeaderPolicy)
             *value = normalized;
         }
     }
+}
+
+/// The one `x-amz-content-sha256` value, when it is a SHA-256 in lower-case hex (not
+/// `UNSIGNED-PAYLOAD` or a streaming marker, which the builder's settings decide).
+fn declared_sha256(headers: &http::HeaderMap) -> Option<String> {
+    let mut values = headers.get_all(X_AMZ_CONTENT_SHA256).iter();
+    let value = values.next()?.to_str().ok()?;
+    let is_hash = value.len() == 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    (is_hash && values.next().is_none()).then(|| value.to_owned())
 }
 
 fn is_secret_header(name: &HeaderName) -> bool {

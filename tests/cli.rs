@@ -645,3 +645,536 @@ fn a_profile_is_read_from_the_shared_files() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs `command` to its end, returning its output and its peak resident memory (VmHWM, KiB).
+fn run_measured(mut command: Command, stdin: Option<Vec<u8>>) -> (Output, u64) {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        if let Some(input) = stdin {
+            let _ = pipe.write_all(&input);
+        }
+    });
+    let status = format!("/proc/{}/status", child.id());
+    let watcher = std::thread::spawn(move || {
+        // VmHWM only grows: the last reading before the process goes is its peak.
+        let mut peak = 0;
+        while let Ok(text) = std::fs::read_to_string(&status) {
+            match text.lines().find_map(|l| l.strip_prefix("VmHWM:")) {
+                Some(kib) => peak = kib.trim().trim_end_matches(" kB").parse().unwrap(),
+                None => break,
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        peak
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (output, watcher.join().unwrap())
+}
+
+#[test]
+fn a_file_of_any_size_is_hashed_then_streamed_in_constant_memory() {
+    const SIZE: u64 = 64 * 1024 * 1024;
+    let server = verifying("execute-api", Some(TOKEN));
+    let file = std::env::temp_dir().join(format!("aws-sigv4-curl-large-{}", std::process::id()));
+    let handle = std::fs::File::create(&file).unwrap();
+    handle.set_len(SIZE).unwrap();
+    drop(handle);
+    let mut command = command(&creds_env(Some(TOKEN)));
+    command.args([
+        "--service",
+        "execute-api",
+        "-X",
+        "PUT",
+        "-d",
+        &format!("@{}", file.display()),
+        &server.url("/large"),
+    ]);
+    let (output, peak_kib) = run_measured(command, None);
+    let _ = std::fs::remove_file(&file);
+    assert_exit(&output, 0);
+    // The server verified the signature over the body it received, hash included.
+    let report = report(&output);
+    assert_eq!(report["auth"], "sigv4");
+    assert_eq!(report["body_len"], SIZE);
+    assert!(
+        report["signed_headers"]
+            .as_str()
+            .unwrap()
+            .contains("x-amz-content-sha256"),
+        "{report}"
+    );
+    assert!(
+        peak_kib < 48 * 1024,
+        "a {SIZE}-byte file was sent with a peak RSS of {peak_kib} KiB"
+    );
+}
+
+#[test]
+fn stdin_and_files_that_cannot_be_read_twice_are_capped() {
+    let server = verifying("execute-api", None);
+    let url = server.url("/x");
+    // --max-time: were it read without a cap, /dev/zero would never end.
+    let mut zero = command(&creds_env(None));
+    zero.args([
+        "--service",
+        "execute-api",
+        "--max-time",
+        "20",
+        "-d",
+        "@/dev/zero",
+        &url,
+    ]);
+    let (output, peak_kib) = run_measured(zero, None);
+    assert_exit(&output, 2);
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("`/dev/zero` (not a regular file") && stderr.contains("32 MiB"),
+        "{stderr}"
+    );
+    assert!(peak_kib < 96 * 1024, "peak RSS {peak_kib} KiB");
+
+    let mut stdin = command(&creds_env(None));
+    stdin.args(["--service", "execute-api", "-d", "@-", &url]);
+    let (output, _) = run_measured(stdin, Some(vec![b'x'; 32 * 1024 * 1024 + 1]));
+    assert_exit(&output, 2);
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("the body from stdin is larger than 32 MiB") && stderr.contains("-d @FILE"),
+        "{stderr}"
+    );
+    // At the cap exactly: sent, and verified.
+    let mut stdin = command(&creds_env(None));
+    stdin.args(["--service", "execute-api", "-d", "@-", &url]);
+    let (output, _) = run_measured(stdin, Some(vec![b'x'; 32 * 1024 * 1024]));
+    assert_exit(&output, 0);
+    assert_eq!(report(&output)["body_len"], 32 * 1024 * 1024);
+}
+
+#[test]
+fn max_time_covers_reading_the_body() {
+    let server = verifying("execute-api", None);
+    let url = server.url("/x");
+    let fifo = std::env::temp_dir().join(format!("aws-sigv4-curl-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let at_fifo = format!("@{}", fifo.display());
+    // A FIFO without a writer, and a stdin whose writer never writes nor closes.
+    for data in [at_fifo.as_str(), "@-"] {
+        let mut child = command(&creds_env(None))
+            .args([
+                "--service",
+                "execute-api",
+                "--max-time",
+                "1",
+                "-d",
+                data,
+                &url,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _held_open = child.stdin.take();
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(15) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let elapsed = started.elapsed();
+        let _ = child.kill();
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            elapsed < Duration::from_secs(10),
+            "{data}: still running after {elapsed:?}"
+        );
+        assert_exit(&output, 28);
+        assert!(
+            text(&output.stderr).contains("--max-time"),
+            "{}",
+            text(&output.stderr)
+        );
+    }
+    let _ = std::fs::remove_file(&fifo);
+}
+
+#[test]
+fn userinfo_in_a_url_is_refused_and_never_printed() {
+    const PASSWORD: &str = "hunter2-pass";
+    let server = verifying("execute-api", None);
+    let port = server.url("").rsplit(':').next().unwrap().to_owned();
+    for url in [
+        format!("http://user:{PASSWORD}@127.0.0.1:{port}/x"),
+        format!("http://{PASSWORD}@127.0.0.1:{port}/x"),
+        format!("http://user:{PASSWORD}@[::1/x"),
+    ] {
+        let output = curl(None, &["--service", "execute-api", "-v", &url]);
+        assert_exit(&output, 2);
+        let stderr = text(&output.stderr);
+        assert!(!stderr.contains(PASSWORD), "{stderr}");
+        assert!(stderr.contains("***@"), "{stderr}");
+        assert!(output.stdout.is_empty());
+    }
+    // A redirect's Location with a password: followed (-L), shown masked.
+    let landing = echo_head_server();
+    let redirect = redirect_server(format!("http://user:{PASSWORD}@localhost:{landing}/landed"));
+    let output = curl(
+        None,
+        &[
+            "--service",
+            "execute-api",
+            "-v",
+            "-L",
+            &format!("http://127.0.0.1:{redirect}/start"),
+        ],
+    );
+    assert_exit(&output, 0);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("***@localhost"), "{stderr}");
+    assert!(!stderr.contains(PASSWORD), "{stderr}");
+}
+
+#[test]
+fn writes_that_fail_exit_23() {
+    let server = verifying("execute-api", None);
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    for args in [
+        vec!["--service", "s3", "--presign", "60"],
+        vec!["--service", "execute-api", "-d", "hello"],
+        vec!["--service", "execute-api", "-i"],
+    ] {
+        let url = server.url("/echo/w");
+        let output = command(&creds_env(None))
+            .args(&args)
+            .arg(&url)
+            .stdout(full())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_exit(&output, 23);
+        assert!(
+            text(&output.stderr).contains("cannot write to stdout"),
+            "{args:?}"
+        );
+
+        // A pipe whose reader is gone.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = command(&creds_env(None))
+            .args(&args)
+            .arg(&url)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_exit(&output, 23);
+        assert!(text(&output.stderr).contains("Broken pipe"), "{args:?}");
+    }
+    let output = curl(
+        None,
+        &[
+            "--service",
+            "execute-api",
+            "-o",
+            "/dev/full",
+            "-d",
+            "hello",
+            &server.url("/echo/o"),
+        ],
+    );
+    assert_exit(&output, 23);
+    assert!(
+        text(&output.stderr).contains("--output"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn fail_with_body_prints_the_body_and_exits_22() {
+    let server = verifying("execute-api", None);
+    let output = curl(
+        None,
+        &[
+            "--service",
+            "execute-api",
+            "--fail-with-body",
+            &server.url("/status/404"),
+        ],
+    );
+    assert_exit(&output, 22);
+    assert_eq!(text(&output.stdout), "status 404\n");
+    let output = curl(
+        None,
+        &[
+            "--service",
+            "execute-api",
+            "--fail-with-body",
+            &server.url("/status/200"),
+        ],
+    );
+    assert_exit(&output, 0);
+    assert_eq!(text(&output.stdout), "status 200\n");
+}
+
+#[test]
+fn output_writes_the_response_to_a_file() {
+    let server = verifying("execute-api", None);
+    let file = std::env::temp_dir().join(format!("aws-sigv4-curl-out-{}", std::process::id()));
+    std::fs::write(&file, "older and longer content").unwrap();
+    let output = curl(
+        None,
+        &[
+            "--service",
+            "execute-api",
+            "-i",
+            "-o",
+            file.to_str().unwrap(),
+            "-d",
+            "hello",
+            &server.url("/echo/o"),
+        ],
+    );
+    assert_exit(&output, 0);
+    assert!(output.stdout.is_empty());
+    let written = std::fs::read_to_string(&file).unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(written.starts_with("HTTP/1.1 200 OK\r\n"), "{written}");
+    assert!(written.ends_with("\r\n\r\nhello"), "{written}");
+}
+
+/// A server that answers every request with a 302 to `location`, for the rest of the test.
+fn redirect_server(location: String) -> u16 {
+    let reply: &'static [u8] = format!(
+        "HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+    )
+    .into_bytes()
+    .leak();
+    raw_server(Some(reply))
+}
+
+/// A server that answers every request with the request's head (its bytes up to the blank
+/// line) as the body.
+fn echo_head_server() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n")
+                    && std::io::Read::read(&mut stream, &mut byte).unwrap_or(0) == 1
+                {
+                    head.push(byte[0]);
+                }
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    head.len()
+                );
+                let _ = stream.write_all(&head);
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn location_follows_redirects_signing_only_the_urls_host() {
+    let server = verifying("execute-api", Some(TOKEN));
+    // Same host: signed afresh for the new URL, and verified there.
+    let output = curl(
+        Some(TOKEN),
+        &["--service", "execute-api", "-L", &server.url("/status/302")],
+    );
+    assert_exit(&output, 0);
+    let report = report(&output);
+    assert_eq!(report["auth"], "sigv4");
+    assert_eq!(report["target"], "/elsewhere");
+
+    // Another host (localhost, not the 127.0.0.1 typed): followed with no credential and no
+    // x-amz-* header, not even one the user set.
+    let landing = echo_head_server();
+    let redirect = redirect_server(format!("http://localhost:{landing}/landed"));
+    let output = curl(
+        Some(TOKEN),
+        &[
+            "--service",
+            "execute-api",
+            "-L",
+            "-H",
+            "x-amz-meta-note: private",
+            &format!("http://127.0.0.1:{redirect}/start"),
+        ],
+    );
+    assert_exit(&output, 0);
+    let head = text(&output.stdout).to_ascii_lowercase();
+    assert!(head.starts_with("get /landed http/1.1\r\n"), "{head}");
+    for absent in [
+        "authorization",
+        "x-amz-",
+        "aws4-hmac-sha256",
+        "fwogzxivyxdzecli",
+    ] {
+        assert!(
+            !head.contains(absent),
+            "`{absent}` reached the other host:\n{head}"
+        );
+    }
+}
+
+/// An HTTPS server on loopback with a self-signed certificate (openssl and python3), answering
+/// `tls ok`; killed when dropped.
+struct TlsServer {
+    child: std::process::Child,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn tls_server() -> TlsServer {
+    let dir = std::env::temp_dir().join(format!("aws-sigv4-curl-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let status = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+        ])
+        .current_dir(&dir)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let script = r#"
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.send_header("content-length", "7"); self.end_headers()
+        self.wfile.write(b"tls ok\n")
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); c.load_cert_chain("cert.pem", "key.pem")
+s.socket = c.wrap_socket(s.socket, server_side=True)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .current_dir(&dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    TlsServer {
+        child,
+        port: line.trim().parse().unwrap(),
+        dir,
+    }
+}
+
+#[test]
+fn insecure_skips_tls_verification_with_a_warning() {
+    let server = tls_server();
+    let url = format!("https://127.0.0.1:{}/", server.port);
+    let output = curl(
+        None,
+        &["--service", "execute-api", "--max-time", "10", &url],
+    );
+    assert_exit(&output, 7);
+    assert!(output.stdout.is_empty());
+
+    let output = curl(
+        None,
+        &["--service", "execute-api", "--max-time", "10", "-k", &url],
+    );
+    assert_exit(&output, 0);
+    assert_eq!(text(&output.stdout), "tls ok\n");
+    assert!(
+        text(&output.stderr).contains("warning: --insecure"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn errors_name_the_flag_first_and_verbose_names_the_credential_source() {
+    let server = verifying("execute-api", None);
+    let url = server.url("/x");
+    let output = run(
+        &[
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+        ],
+        &["--service", "execute-api", &url],
+        None,
+    );
+    assert_exit(&output, 2);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("pass --region REGION"), "{stderr}");
+    assert!(!stderr.contains("builder"), "{stderr}");
+
+    let output = run(
+        &[("AWS_REGION", REGION)],
+        &["--service", "execute-api", &url],
+        None,
+    );
+    assert_exit(&output, 2);
+    let stderr = text(&output.stderr);
+    let flag = stderr.find("--profile").expect(&stderr);
+    assert!(stderr.find("builder").is_none_or(|b| flag < b), "{stderr}");
+
+    let output = curl(None, &["--service", "execute-api", "-v", &url]);
+    assert_exit(&output, 0);
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("* credentials came from: Environment (the AWS SDK's default chain)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("access_key_id={ACCESS_KEY}")),
+        "{stderr}"
+    );
+    for dump in [
+        "DefaultCredentialsChain",
+        "provider_chain",
+        "IdentityCachePartition",
+    ] {
+        assert!(!stderr.contains(dump), "{stderr}");
+    }
+}

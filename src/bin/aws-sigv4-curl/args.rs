@@ -11,11 +11,14 @@ pub(crate) mod exit {
     pub(crate) const USAGE: u8 = 2;
     /// curl's "couldn't connect to host".
     pub(crate) const CONNECT: u8 = 7;
-    /// curl's "HTTP page not retrieved" (`--fail` and a status of 400 or more).
+    /// curl's "HTTP page not retrieved" (`--fail` or `--fail-with-body`, and a status of 400
+    /// or more).
     pub(crate) const HTTP_ERROR: u8 = 22;
+    /// curl's "write error": stdout or the `--output` file could not be written.
+    pub(crate) const WRITE: u8 = 23;
     /// curl's "operation timed out".
     pub(crate) const TIMEOUT: u8 = 28;
-    /// curl's "failure in receiving network data", and writing the body failed.
+    /// curl's "failure in receiving network data".
     pub(crate) const TRANSFER: u8 = 56;
 }
 
@@ -29,9 +32,10 @@ pub(crate) mod exit {
                   AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_PROFILE or --profile, SSO, \
                   credential_process, container and instance metadata).\n\n\
                   Exit codes: 0 for an answer (2xx and 3xx, and any other without --fail), \
-                  22 with --fail for a status of 400 or more, 2 for usage, configuration and \
-                  credential errors, 7 when the host cannot be reached, 28 when --max-time \
-                  runs out, 56 when the transfer fails.\n\n\
+                  22 with --fail or --fail-with-body for a status of 400 or more, 2 for usage, \
+                  configuration and credential errors, 7 when the host cannot be reached, 23 \
+                  when stdout or --output cannot be written, 28 when --max-time runs out, 56 \
+                  when the transfer fails.\n\n\
                   Examples:\n  \
                   aws-sigv4-curl --service execute-api https://abc.execute-api.eu-west-1.amazonaws.com/prod/items\n  \
                   aws-sigv4-curl --service es --region eu-west-1 https://search-x.eu-west-1.es.amazonaws.com/_cluster/health\n  \
@@ -53,7 +57,9 @@ pub(crate) struct Args {
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
 
     /// The body: a string, `@file`, or `@-` for stdin. Sent byte for byte (like curl's
-    /// --data-binary); no content-type is added, pass one with -H.
+    /// --data-binary); no content-type is added, pass one with -H. A regular file is hashed,
+    /// then streamed (any size); stdin, pipes and devices are read into memory to be hashed,
+    /// up to 32 MiB (with --unsigned-payload, everything is streamed).
     #[arg(
         short = 'd',
         long = "data",
@@ -97,10 +103,28 @@ pub(crate) struct Args {
     pub(crate) verbose: bool,
 
     /// Exit with 22, printing no body, when the status is 400 or more (as curl --fail).
-    #[arg(long)]
+    #[arg(short = 'f', long)]
     pub(crate) fail: bool,
 
-    /// Give up (exit 28) when the whole transfer takes longer than SECONDS.
+    /// Exit with 22 when the status is 400 or more, after printing the body.
+    #[arg(long, conflicts_with = "fail")]
+    pub(crate) fail_with_body: bool,
+
+    /// Write the response (with -i, its head too) to FILE instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub(crate) output: Option<std::path::PathBuf>,
+
+    /// Follow redirects: a hop to the URL's host is signed afresh, a hop to any other host is
+    /// sent without credentials or x-amz-* headers.
+    #[arg(short = 'L', long)]
+    pub(crate) location: bool,
+
+    /// Do not verify the server's TLS certificate (for test endpoints only).
+    #[arg(short = 'k', long)]
+    pub(crate) insecure: bool,
+
+    /// Give up (exit 28) when the whole operation takes longer than SECONDS: reading the body
+    /// (-d @- with no writer), loading credentials, sending, redirects and the response.
     #[arg(short = 'm', long = "max-time", value_name = "SECONDS")]
     pub(crate) max_time: Option<f64>,
 }

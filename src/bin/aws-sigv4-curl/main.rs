@@ -3,17 +3,19 @@
 
 mod args;
 mod body;
+mod output;
+mod redirect;
 mod verbose;
 
-use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
 use reqwest::Method;
-use reqwest_aws_auth::{AwsAuth, AwsAuthBuilder, ErrorKind, StreamingBody};
+use reqwest_aws_auth::{AwsAuth, AwsAuthBuilder, ErrorKind, OutsideScope, StreamingBody};
 
 use crate::args::{Args, exit};
+use crate::output::Output;
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -34,22 +36,45 @@ fn main() -> ExitCode {
             );
         }
     };
-    match runtime.block_on(run(args)) {
+    let result = runtime.block_on(run_within_max_time(args));
+    // A read of stdin or a FIFO that never ends runs on the blocking pool: do not wait for it.
+    runtime.shutdown_background();
+    match result {
         Ok(code) => ExitCode::from(code),
         Err((code, message)) => fail(code, &message),
     }
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {
-    eprintln!("aws-sigv4-curl: {message}");
+    verbose::note(&format!("aws-sigv4-curl: {message}\n"));
     ExitCode::from(code)
 }
 
 type Failure = (u8, String);
 
+/// `--max-time` covers everything, from reading the body to writing the response.
+async fn run_within_max_time(args: Args) -> Result<u8, Failure> {
+    let Some(seconds) = args.max_time else {
+        return run(args).await;
+    };
+    let max_time = Duration::try_from_secs_f64(seconds).map_err(|_| {
+        (
+            exit::USAGE,
+            format!("--max-time {seconds} is not a duration"),
+        )
+    })?;
+    tokio::time::timeout(max_time, run(args))
+        .await
+        .unwrap_or_else(|_| {
+            Err((
+                exit::TIMEOUT,
+                format!("operation timed out after --max-time {seconds} s"),
+            ))
+        })
+}
+
 async fn run(args: Args) -> Result<u8, Failure> {
-    let url = reqwest::Url::parse(&args.url)
-        .map_err(|err| (exit::USAGE, format!("`{}` is not a URL: {err}", args.url)))?;
+    let url = parse_url(&args.url)?;
     let auth = auth(&args, &url).build().map_err(usage)?;
     let method = match &args.method {
         Some(method) => Method::from_bytes(method.as_bytes())
@@ -62,7 +87,7 @@ async fn run(args: Args) -> Result<u8, Failure> {
         request.headers_mut().append(name.clone(), value.clone());
     }
     if let Some(data) = &args.data {
-        *request.body_mut() = Some(body::load(data, args.unsigned_payload).await?);
+        body::attach(&mut request, data, args.unsigned_payload).await?;
     }
 
     if let Some(seconds) = args.presign {
@@ -70,10 +95,33 @@ async fn run(args: Args) -> Result<u8, Failure> {
             .presign(&request, Duration::from_secs(seconds))
             .await
             .map_err(usage)?;
-        println!("{url}");
+        let mut out = Output::open(args.output.as_deref())?;
+        out.write(format!("{url}\n").as_bytes())?;
         return Ok(exit::OK);
     }
     send(&args, auth, request).await
+}
+
+/// The URL, refused when it carries userinfo: SigV4 does not use it (reqwest would send it as
+/// HTTP Basic auth beside the signature), and a password must not reach `-v` or an error.
+fn parse_url(raw: &str) -> Result<reqwest::Url, Failure> {
+    let url = reqwest::Url::parse(raw).map_err(|err| {
+        (
+            exit::USAGE,
+            format!("`{}` is not a URL: {err}", verbose::redact_userinfo(raw)),
+        )
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err((
+            exit::USAGE,
+            format!(
+                "`{}` carries a user name or password, which SigV4 does not use and which \
+                 would be sent beside the signature: remove the `user:password@` part",
+                verbose::redact_userinfo(raw)
+            ),
+        ));
+    }
+    Ok(url)
 }
 
 fn auth(args: &Args, url: &reqwest::Url) -> AwsAuthBuilder {
@@ -82,12 +130,19 @@ fn auth(args: &Args, url: &reqwest::Url) -> AwsAuthBuilder {
     } else {
         AwsAuth::builder()
     };
-    // The one URL typed on the command line is where the user means credentials to go; like
-    // curl without -L, a redirect is printed, not followed.
+    // The one host typed on the command line is where the user means credentials to go (as
+    // curl -L drops credentials on another host): not every AWS host, which anyone can own
+    // one of (a Lambda function URL).
+    builder = builder.default_scope(false);
     if let Some(host) = url.host_str() {
         builder = builder.allow_host(host);
     }
-    builder = builder.max_redirects(0);
+    builder = if args.location {
+        // The library follows, signing hops to that host afresh and sending others bare.
+        builder.outside_scope(OutsideScope::PassThrough)
+    } else {
+        builder.max_redirects(0)
+    };
     if let Some(service) = &args.service {
         builder = builder.service(service);
     }
@@ -103,43 +158,54 @@ fn auth(args: &Args, url: &reqwest::Url) -> AwsAuthBuilder {
     builder
 }
 
-/// The library's errors name their cause and fix; all of them are the user's to correct.
 fn usage(err: reqwest_aws_auth::Error) -> Failure {
     usage_ref(&err)
 }
 
+/// The library's errors name their cause and a fix in terms of its builder; the command
+/// line's fix comes first.
 fn usage_ref(err: &reqwest_aws_auth::Error) -> Failure {
-    // The library's fixes name builder methods; say which flag does the same here.
-    let hint = match err.kind() {
-        ErrorKind::NoRegion => " (here: pass --region)",
-        ErrorKind::NoCredentials => " (here: AWS_PROFILE or --profile select a profile)",
-        _ => "",
+    let message = match err.kind() {
+        // The library's text adds only builder wording.
+        ErrorKind::NoRegion => "no AWS region to sign for: pass --region REGION, or set \
+                                AWS_REGION (AWS_DEFAULT_REGION and a profile's `region` are read \
+                                too)"
+            .to_owned(),
+        ErrorKind::NoCredentials => format!(
+            "no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, pass \
+             --profile NAME (or set AWS_PROFILE), or run `aws configure` or `aws sso login`\n\
+             details: {err}"
+        ),
+        ErrorKind::StreamingBody => format!(
+            "the body cannot be hashed before it is sent: pass it with -d @FILE, or pass \
+             --unsigned-payload where the service accepts it (S3)\ndetails: {err}"
+        ),
+        _ => err.to_string(),
     };
-    (exit::USAGE, format!("{err}{hint}"))
+    (exit::USAGE, message)
 }
 
 async fn send(args: &Args, auth: AwsAuth, request: reqwest::Request) -> Result<u8, Failure> {
-    let mut client = reqwest::Client::builder();
-    if let Some(seconds) = args.max_time {
-        let max_time = Duration::try_from_secs_f64(seconds).map_err(|_| {
-            (
-                exit::USAGE,
-                format!("--max-time {seconds} is not a duration"),
-            )
-        })?;
-        client = client.timeout(max_time);
-    }
-    let client = client
+    let mut http = reqwest::Client::builder()
         .user_agent(concat!("aws-sigv4-curl/", env!("CARGO_PKG_VERSION")))
-        // As curl without -L: a signed request must not be replayed to another URL.
-        .redirect(reqwest::redirect::Policy::none())
+        // The library follows redirects itself (-L), re-signing or stripping each hop.
+        .redirect(reqwest::redirect::Policy::none());
+    if args.insecure {
+        verbose::note(
+            "aws-sigv4-curl: warning: --insecure: the server's TLS certificate is not verified, \
+             so anyone on the network path can read and change the request and the answer\n",
+        );
+        http = http.danger_accept_invalid_certs(true);
+    }
+    let http = http
         .build()
         .map_err(|err| (exit::USAGE, format!("cannot build the HTTP client: {err}")))?;
-    let client = reqwest_middleware::ClientBuilder::new(client)
+    let client = reqwest_middleware::ClientBuilder::new(http)
         .with(auth)
+        .with(redirect::StripAcross::new(request.url()))
         .build();
     if args.verbose {
-        eprintln!("> {} {}", request.method(), request.url());
+        verbose::note(&format!("> {} {}\n", request.method(), request.url()));
     }
     let mut response = client.execute(request).await.map_err(|err| {
         if let Some(auth_error) = reqwest_aws_auth::Error::from_middleware(&err) {
@@ -150,47 +216,47 @@ async fn send(args: &Args, auth: AwsAuth, request: reqwest::Request) -> Result<u
 
     let status = response.status();
     if args.verbose {
-        eprintln!("< {:?} {status}", response.version());
+        let mut head = format!("< {:?} {status}\n", response.version());
         for (name, value) in response.headers() {
-            eprintln!("< {name}: {}", String::from_utf8_lossy(value.as_bytes()));
+            head.push_str(&format!(
+                "< {name}: {}\n",
+                String::from_utf8_lossy(value.as_bytes())
+            ));
         }
+        verbose::note(&head);
     }
-    if args.fail && status.as_u16() >= 400 {
+    let failed = status.as_u16() >= 400;
+    if args.fail && failed {
         return Err((
             exit::HTTP_ERROR,
             format!("the requested URL returned error: {status}"),
         ));
     }
-    let mut stdout = std::io::stdout().lock();
-    let written = (|| {
-        if args.include {
-            write!(stdout, "{:?} {status}\r\n", response.version())?;
-            for (name, value) in response.headers() {
-                stdout.write_all(name.as_str().as_bytes())?;
-                stdout.write_all(b": ")?;
-                stdout.write_all(value.as_bytes())?;
-                stdout.write_all(b"\r\n")?;
-            }
-            stdout.write_all(b"\r\n")?;
-            stdout.flush()?;
+    let mut out = Output::open(args.output.as_deref())?;
+    if args.include {
+        let mut head = format!("{:?} {status}\r\n", response.version()).into_bytes();
+        for (name, value) in response.headers() {
+            head.extend_from_slice(name.as_str().as_bytes());
+            head.extend_from_slice(b": ");
+            head.extend_from_slice(value.as_bytes());
+            head.extend_from_slice(b"\r\n");
         }
-        Ok::<_, std::io::Error>(())
-    })();
-    written.map_err(write_failure)?;
-    drop(stdout);
+        head.extend_from_slice(b"\r\n");
+        out.write(&head)?;
+    }
     // Each chunk is written as it arrives, so Server-Sent Events show up as they are sent.
     loop {
         match response.chunk().await {
-            Ok(Some(chunk)) => {
-                let mut stdout = std::io::stdout().lock();
-                stdout
-                    .write_all(&chunk)
-                    .and_then(|()| stdout.flush())
-                    .map_err(write_failure)?;
-            }
+            Ok(Some(chunk)) => out.write(&chunk)?,
             Ok(None) => break,
             Err(err) => return Err(transport_failure(&reqwest_middleware::Error::Reqwest(err))),
         }
+    }
+    if args.fail_with_body && failed {
+        return Err((
+            exit::HTTP_ERROR,
+            format!("the requested URL returned error: {status}"),
+        ));
     }
     Ok(exit::OK)
 }
@@ -209,8 +275,4 @@ fn transport_failure(err: &reqwest_middleware::Error) -> Failure {
         source = cause.source();
     }
     (code, message)
-}
-
-fn write_failure(err: std::io::Error) -> Failure {
-    (exit::TRANSFER, format!("cannot write the response: {err}"))
 }

@@ -1,7 +1,8 @@
 //! `-v`: the library's own debug events (what it signed: the canonical request and
 //! string-to-sign, session token redacted; which region and credentials it resolved), printed
 //! readably on stderr. Nothing else is subscribed to, so no other crate's logs (some of which
-//! show secrets at TRACE) are printed.
+//! show secrets at TRACE) are printed. Whatever is printed has any URL's userinfo masked
+//! ([`redact_userinfo`]): a redirect's `Location` or an error can carry a password.
 
 use std::fmt::{self, Write as _};
 
@@ -26,15 +27,30 @@ fn is_library(metadata: &Metadata<'_>) -> bool {
     metadata.target().starts_with("reqwest_aws_auth")
 }
 
+/// The AWS SDK's default chain names the provider that answered in this event (and nothing
+/// else that `-v` wants: its other events are not subscribed to).
+const CHAIN: &str = "aws_config::meta::credentials::chain";
+
 struct LibraryEvents;
 
 impl<S: Subscriber> Layer<S> for LibraryEvents {
     fn enabled(&self, metadata: &Metadata<'_>, _: Context<'_, S>) -> bool {
-        is_library(metadata) && *metadata.level() <= Level::DEBUG
+        (is_library(metadata) || metadata.target() == CHAIN) && *metadata.level() <= Level::DEBUG
     }
 
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        eprint!("{}", render(event));
+        if event.metadata().target() != CHAIN {
+            return note(&render(event));
+        }
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        if fields.message == "loaded credentials"
+            && let Some((_, provider)) = fields.inline.iter().find(|(name, _)| *name == "provider")
+        {
+            note(&format!(
+                "* credentials came from: {provider} (the AWS SDK's default chain)\n"
+            ));
+        }
     }
 }
 
@@ -46,8 +62,39 @@ impl<S: Subscriber> Layer<S> for Warnings {
     }
 
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        eprint!("{}", render(event));
+        note(&render(event));
     }
+}
+
+/// Writes `text` to stderr with userinfo masked. A stderr that cannot be written is no reason
+/// to stop (curl does not either).
+pub(crate) fn note(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(redact_userinfo(text).as_bytes());
+}
+
+/// `text` with the `user:password@` of every URL in it replaced by `***@`.
+pub(crate) fn redact_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (before, after) = rest.split_at(at + 3);
+        out.push_str(before);
+        let authority_end = after
+            .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == ')')
+            .unwrap_or(after.len());
+        match after[..authority_end].rfind('@') {
+            Some(userinfo_end) => {
+                out.push_str("***");
+                rest = &after[userinfo_end..];
+            }
+            None => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `* message (key=value, ...)`, then the multi-line fields each under its own heading.
@@ -89,6 +136,11 @@ impl Visit for Fields {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         let value = format!("{value:?}");
         match field.name() {
+            // The provider as words, not a dump of the chain's internals.
+            "provider" if value.contains("DefaultCredentialsChain") => self
+                .inline
+                .push(("provider", "the AWS SDK's default chain".to_owned())),
+            "provider" if value.contains('(') || value.contains('{') => {}
             "message" => self.message = value,
             name if value.contains('\n') => self.blocks.push((name, value)),
             name => self.inline.push((name, value)),
@@ -101,5 +153,20 @@ impl Visit for Fields {
             name if value.contains('\n') => self.blocks.push((name, value.to_owned())),
             name => self.inline.push((name, value.to_owned())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_userinfo;
+
+    #[test]
+    fn userinfo_is_masked_in_every_url() {
+        assert_eq!(
+            redact_userinfo("> GET http://user:pw@h:1/x?a=b@c (to=https://u@h2/)"),
+            "> GET http://***@h:1/x?a=b@c (to=https://***@h2/)"
+        );
+        assert_eq!(redact_userinfo("http://h/p@q x://"), "http://h/p@q x://");
+        assert_eq!(redact_userinfo("ws://a:b@c@d"), "ws://***@d");
     }
 }
