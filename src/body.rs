@@ -38,9 +38,9 @@ where
             ErrorKind::BodyRead,
             format!(
                 "the request body yielded more than the {len} bytes its exact size hint \
-                 announced, so it was refused after reading {len} bytes, which cannot be sent \
-                 again: give a body that is produced as it is read an inexact size hint, so \
-                 that `StreamingBody` decides what to do with it"
+                 announced, and what was read of it cannot be put back, so the request was not \
+                 sent: a body that is produced as it is read must report an inexact size \
+                 hint, so that `StreamingBody` decides what to do with it"
             ),
         )),
         Err(err) => Err(read_failed(err)),

@@ -158,12 +158,10 @@ where
 /// builder's setting. Bearer mode never hashes a body; there, only the bound of what is read
 /// up front (to follow redirects) depends on it.
 fn streaming_policy(auth: &AwsAuth, options: &RequestOptions) -> StreamingBody {
-    options
-        .streaming_body
-        .unwrap_or(match &auth.inner.mode {
-            Mode::SigV4(sigv4) => sigv4.config.streaming,
-            Mode::Bearer(_) => StreamingBody::Reject,
-        })
+    options.streaming_body.unwrap_or(match &auth.inner.mode {
+        Mode::SigV4(sigv4) => sigv4.config.streaming,
+        Mode::Bearer(_) => StreamingBody::Reject,
+    })
 }
 
 /// Whether `body`'s type shows its bytes are all in memory, so reading it costs nothing,

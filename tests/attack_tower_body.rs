@@ -130,7 +130,9 @@ impl Body for Probe {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         match self.get_mut() {
-            Probe::Bytes(full) => Pin::new(full).poll_frame(cx).map_err(|never| match never {}),
+            Probe::Bytes(full) => Pin::new(full)
+                .poll_frame(cx)
+                .map_err(|never| match never {}),
             Probe::Lazy { left, pulled, .. } => {
                 let len = match left {
                     Some(0) => return Poll::Ready(None),
@@ -190,10 +192,8 @@ struct Reached {
 
 type Seen = Arc<Mutex<Reached>>;
 
-type HyperClient = hyper_util::client::legacy::Client<
-    hyper_util::client::legacy::connect::HttpConnector,
-    Probe,
->;
+type HyperClient =
+    hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Probe>;
 
 fn hyper_client() -> HyperClient {
     hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
@@ -259,7 +259,13 @@ async fn send(
 fn content_sha256(seen: &Seen) -> Option<String> {
     let reached = seen.lock().unwrap();
     let headers = reached.headers.as_ref()?;
-    Some(headers.get("x-amz-content-sha256")?.to_str().unwrap().to_owned())
+    Some(
+        headers
+            .get("x-amz-content-sha256")?
+            .to_str()
+            .unwrap()
+            .to_owned(),
+    )
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -314,7 +320,11 @@ async fn a_256_mib_body_with_an_exact_hint_is_refused_under_reject_without_being
     let growth = peak_growth(baseline);
     let pulled = pulled.load(Ordering::Relaxed);
 
-    assert_eq!(outcome, Err(ErrorKind::StreamingBody), "pulled {pulled} bytes");
+    assert_eq!(
+        outcome,
+        Err(ErrorKind::StreamingBody),
+        "pulled {pulled} bytes"
+    );
     assert!(
         pulled <= BOUND + 1 + FRAME as u64,
         "pulled {pulled} bytes of the body before refusing it"
@@ -388,7 +398,10 @@ async fn a_large_body_with_an_exact_hint_is_streamed_unsigned_under_unsigned_pay
         "the payload hash signed"
     );
     let at_call = seen.lock().unwrap().pulled_at_call.unwrap();
-    assert_eq!(at_call, 0, "bytes read before the inner service had the body");
+    assert_eq!(
+        at_call, 0,
+        "bytes read before the inner service had the body"
+    );
     assert_eq!(pulled.load(Ordering::Relaxed), len);
 }
 
@@ -448,10 +461,8 @@ where
 {
     let seen = Seen::default();
     let record = Arc::clone(&seen);
-    let client = hyper_util::client::legacy::Client::builder(
-        hyper_util::rt::TokioExecutor::new(),
-    )
-    .build_http::<B>();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<B>();
     let inner = tower::service_fn(move |request: http::Request<B>| {
         record.lock().unwrap().headers = Some(request.headers().clone());
         let client = client.clone();
@@ -460,7 +471,9 @@ where
     let mut service = tower::ServiceBuilder::new()
         .layer(AwsAuthLayer::new(auth(service_name, policy)))
         .service(inner);
-    let request = http::Request::put(server.url("/in-memory")).body(body).unwrap();
+    let request = http::Request::put(server.url("/in-memory"))
+        .body(body)
+        .unwrap();
     let response = service.ready().await.unwrap().call(request).await;
     let response = response.unwrap_or_else(|err| panic!("{service_name}, {policy:?}: {err}"));
     let status = response.status().as_u16();
@@ -497,8 +510,13 @@ async fn large_bodies_in_memory_by_their_type_are_signed_with_their_hash_under_e
             #[cfg(feature = "reqwest-0-13")]
             seen.push((
                 "reqwest 0.13 Body",
-                send_typed(&server, service_name, policy, reqwest::Body::from(bytes.clone()))
-                    .await,
+                send_typed(
+                    &server,
+                    service_name,
+                    policy,
+                    reqwest::Body::from(bytes.clone()),
+                )
+                .await,
             ));
             #[cfg(feature = "reqwest-0-12")]
             seen.push((
@@ -515,7 +533,10 @@ async fn large_bodies_in_memory_by_their_type_are_signed_with_their_hash_under_e
                 assert_eq!(status, 200, "{context}, {body_type}: {report}");
                 let report: serde_json::Value = serde_json::from_str(&report).unwrap();
                 assert_eq!(report["body_len"], 2 * MIB, "{context}, {body_type}");
-                assert_eq!(signed, hash, "{context}, {body_type}: the payload hash signed");
+                assert_eq!(
+                    signed, hash,
+                    "{context}, {body_type}: the payload hash signed"
+                );
                 runs += 1;
             }
         }
@@ -531,10 +552,25 @@ async fn a_body_that_never_ends_is_refused_without_hanging_or_growing() {
     let server = server("execute-api");
     let cases = [
         // It claims 256 MiB: read whole, the layer would never stop before 256 MiB.
-        (StreamingBody::Reject, Hint::Claims(256 * MIB), ErrorKind::StreamingBody, 0),
+        (
+            StreamingBody::Reject,
+            Hint::Claims(256 * MIB),
+            ErrorKind::StreamingBody,
+            0,
+        ),
         // It claims 10 bytes: a small body, read, until it proves to be more.
-        (StreamingBody::Reject, Hint::Claims(10), ErrorKind::BodyRead, 10),
-        (StreamingBody::Reject, Hint::Unknown, ErrorKind::StreamingBody, 0),
+        (
+            StreamingBody::Reject,
+            Hint::Claims(10),
+            ErrorKind::BodyRead,
+            10,
+        ),
+        (
+            StreamingBody::Reject,
+            Hint::Unknown,
+            ErrorKind::StreamingBody,
+            0,
+        ),
         (
             StreamingBody::Buffer { max_bytes: 1024 },
             Hint::Claims(256 * MIB),
@@ -570,6 +606,24 @@ async fn a_body_that_never_ends_is_refused_without_hanging_or_growing() {
     }
     let growth = peak_growth(baseline);
     assert!(growth < 16 * 1024, "peak resident set grew by {growth} KiB");
+
+    // The refusal of a body that broke its size hint says so, and what to do.
+    let (mut service, _) = stack(auth("execute-api", StreamingBody::Reject), None);
+    let (body, _) = Probe::endless(Hint::Claims(10));
+    let request = request(&server, "/upload", body);
+    let err = service
+        .ready()
+        .await
+        .unwrap()
+        .call(request)
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("more than the 10 bytes its exact size hint announced")
+            && message.contains("inexact size hint"),
+        "{message}"
+    );
 }
 
 // ---- through hyper, end to end ------------------------------------------------------------
@@ -592,23 +646,25 @@ async fn a_256_mib_upload_through_a_hyper_proxy_is_refused_under_reject() {
     let counter = Arc::clone(&pulled);
     let accept = tokio::spawn(async move {
         let (stream, _) = listener.accept().await.unwrap();
-        let handler = hyper::service::service_fn(move |incoming: http::Request<hyper::body::Incoming>| {
-            let mut service = service.clone();
-            let pulled = Arc::clone(&counter);
-            let upstream = format!("{upstream_base}{}", incoming.uri().path());
-            async move {
-                let (mut parts, body) = incoming.into_parts();
-                parts.uri = upstream.parse().unwrap();
-                let request = http::Request::from_parts(parts, Probe::Incoming { body, pulled });
-                let answer = match send(&mut service, request).await {
-                    Ok((status, body)) => format!("{status} {body}"),
-                    Err(kind) => format!("refused {kind:?}"),
-                };
-                Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(Bytes::from(
-                    answer,
-                ))))
-            }
-        });
+        let handler =
+            hyper::service::service_fn(move |incoming: http::Request<hyper::body::Incoming>| {
+                let mut service = service.clone();
+                let pulled = Arc::clone(&counter);
+                let upstream = format!("{upstream_base}{}", incoming.uri().path());
+                async move {
+                    let (mut parts, body) = incoming.into_parts();
+                    parts.uri = upstream.parse().unwrap();
+                    let request =
+                        http::Request::from_parts(parts, Probe::Incoming { body, pulled });
+                    let answer = match send(&mut service, request).await {
+                        Ok((status, body)) => format!("{status} {body}"),
+                        Err(kind) => format!("refused {kind:?}"),
+                    };
+                    Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(Bytes::from(
+                        answer,
+                    ))))
+                }
+            });
         let _ = hyper::server::conn::http1::Builder::new()
             .serve_connection(hyper_util::rt::TokioIo::new(stream), handler)
             .await;
@@ -619,9 +675,8 @@ async fn a_256_mib_upload_through_a_hyper_proxy_is_refused_under_reject() {
     let (mut reader, mut writer) = stream.into_split();
     let len = 256 * MIB;
     let upload = tokio::spawn(async move {
-        let head = format!(
-            "PUT /upload HTTP/1.1\r\nhost: {proxy}\r\ncontent-length: {len}\r\n\r\n"
-        );
+        let head =
+            format!("PUT /upload HTTP/1.1\r\nhost: {proxy}\r\ncontent-length: {len}\r\n\r\n");
         writer.write_all(head.as_bytes()).await?;
         let chunk = vec![0u8; 64 * 1024];
         let mut sent = 0;
@@ -665,8 +720,5 @@ async fn a_256_mib_upload_through_a_hyper_proxy_is_refused_under_reject() {
         seen.lock().unwrap().headers.is_none(),
         "the upload was sent upstream"
     );
-    assert!(
-        growth < 16 * 1024,
-        "peak resident set grew by {growth} KiB"
-    );
+    assert!(growth < 16 * 1024, "peak resident set grew by {growth} KiB");
 }
