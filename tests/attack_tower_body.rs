@@ -365,6 +365,12 @@ async fn a_large_body_with_an_exact_hint_is_refused_past_the_buffer_limit() {
             pulled <= max_bytes as u64 + 1 + FRAME as u64,
             "pulled {pulled} bytes of the body before refusing it"
         );
+        if let Hint::Honest = hint {
+            assert_eq!(
+                pulled, 0,
+                "a body that says it is over the limit is refused unread"
+            );
+        }
     }
     assert!(
         seen.lock().unwrap().headers.is_none(),
