@@ -38,8 +38,9 @@
 //! Any other body is a stream, and [`StreamingBody`] decides before anything of it is read:
 //! refused (the default), buffered up to the limit (a body whose size hint is already larger
 //! is refused unread), or sent as it is with `UNSIGNED-PAYLOAD`. A stream is also what is
-//! passed through, outside the scope or with a bearer key, without being read. The inner service gets a body of the same type `B`, rebuilt from the bytes with
-//! `B: From<Bytes>`, or the stream untouched.
+//! passed through, outside the scope or with a bearer key, without being read. The inner
+//! service gets a body of the same type `B`: rebuilt from the bytes with `B: From<Bytes>`, or
+//! the stream untouched.
 //!
 //! **Order.** Layers that rewrite the body (compression) or retry go outside this one (listed
 //! before it in `ServiceBuilder`), so that what is signed is what is sent and every attempt is
