@@ -26,11 +26,21 @@
 //! followed up to [`max_redirects`](crate::AwsAuthBuilder::max_redirects), each hop signed
 //! afresh. [`RequestOptions`] are read from the request's extensions.
 //!
-//! **Bodies.** A body with an exact size hint (`Full`, `Empty`, `String`, ...) is in memory:
-//! it is read and hashed. Any other body is a stream, handled per
-//! [`StreamingBody`](crate::StreamingBody): refused (the default), buffered up to a limit, or
-//! sent as it is with `UNSIGNED-PAYLOAD`. The inner service gets a body of the same type `B`,
-//! rebuilt from the bytes with `B: From<Bytes>`.
+//! **Bodies.** An exact size hint does not mean a body is in memory: hyper's `Incoming`
+//! reports one for every request with `Content-Length`, whatever size the sender claims. So a
+//! body is read up front, and signed with its hash, only when
+//! - its type holds its bytes: `Full<Bytes>`, or a `reqwest::Body` made from bytes; or
+//! - its size hint is exact and at most 64 KiB (or the
+//!   [`Buffer`](crate::StreamingBody::Buffer) limit, when that is lower): cheap to read, and a
+//!   body that then yields more than it announced is refused
+//!   ([`ErrorKind::BodyRead`](crate::ErrorKind::BodyRead)).
+//!
+//! Any other body is a stream, and [`StreamingBody`] decides before anything of it is read:
+//! refused (the default), buffered up to the limit (a body whose size hint is already larger
+//! is refused unread), or sent as it is with `UNSIGNED-PAYLOAD`. A stream is also what is
+//! passed through, outside the scope or with a bearer key, without being read. The inner
+//! service gets a body of the same type `B`: rebuilt from the bytes with `B: From<Bytes>`, or
+//! the stream untouched.
 //!
 //! **Order.** Layers that rewrite the body (compression) or retry go outside this one (listed
 //! before it in `ServiceBuilder`), so that what is signed is what is sent and every attempt is
@@ -49,11 +59,17 @@ use http_body::{Body, Frame, SizeHint};
 use url::Url;
 
 use crate::adapters::http_request::{to_uri, to_url};
-use crate::auth::AwsAuth;
+use crate::auth::{AwsAuth, Mode};
 use crate::error::Error;
 use crate::options::RequestOptions;
 use crate::refusal::Prefixed;
 use crate::request::{HttpRequest, HttpResponse, Payload, RequestParts, Resend, Transport};
+use crate::settings::StreamingBody;
+
+/// How large a body of unknown kind with an exact size hint may be and still be read up front
+/// (and signed with its hash): small enough that whoever picks the size cannot make the
+/// layer hold much, large enough for the JSON of most API calls.
+const READ_AHEAD: u64 = 64 * 1024;
 
 /// The errors the service returns: the inner service's, or a [`crate::Error`] (find it with
 /// `downcast_ref` or [`Error::find`](crate::Error::find)).
@@ -128,13 +144,42 @@ where
                 ready: true,
                 types: PhantomData,
             };
-            let request = Outgoing::new(request).await?;
+            let streaming = streaming_policy(&auth, &options);
+            let request = Outgoing::new(request, streaming).await?;
             auth.inner
                 .exchange(request, options, transport)
                 .await
                 .map(|response| response.0)
         })
     }
+}
+
+/// What to do with this request's body if it is a stream: the request's override, else the
+/// builder's setting. Bearer mode never hashes a body; there, only the bound of what is read
+/// up front (to follow redirects) depends on it.
+fn streaming_policy(auth: &AwsAuth, options: &RequestOptions) -> StreamingBody {
+    options.streaming_body.unwrap_or(match &auth.inner.mode {
+        Mode::SigV4(sigv4) => sigv4.config.streaming,
+        Mode::Bearer(_) => StreamingBody::Reject,
+    })
+}
+
+/// Whether `body`'s type shows its bytes are all in memory, so reading it costs nothing,
+/// however large. Checked by type, not by size hint, which any stream may report.
+fn holds_bytes<B: 'static>(body: &B) -> bool {
+    let body: &dyn std::any::Any = body;
+    if body.is::<http_body_util::Full<Bytes>>() {
+        return true;
+    }
+    #[cfg(feature = "reqwest-0-13")]
+    if let Some(body) = body.downcast_ref::<reqwest::Body>() {
+        return body.as_bytes().is_some();
+    }
+    #[cfg(feature = "reqwest-0-12")]
+    if let Some(body) = body.downcast_ref::<reqwest012::Body>() {
+        return body.as_bytes().is_some();
+    }
+    false
 }
 
 /// The request as the service handles it: the URI parsed as a `Url`, the body read into
@@ -155,16 +200,30 @@ where
     B: Body + Send,
     B::Error: Into<BoxError>,
 {
-    /// Reads a body of exact size (one in memory); leaves a stream for the signer to refuse,
-    /// buffer or send unsigned, per `StreamingBody`.
-    async fn new(request: http::Request<B>) -> Result<Self, Error> {
+    /// Reads a body that is in memory, or small enough to read at once; leaves any other
+    /// body unread, a stream for the signer to refuse, buffer or send unsigned per
+    /// `streaming`.
+    async fn new(request: http::Request<B>, streaming: StreamingBody) -> Result<Self, Error>
+    where
+        B: 'static,
+    {
         let (parts, body) = request.into_parts();
         let url = to_url(&parts.uri)?;
-        let body = match body.size_hint().exact() {
-            Some(len) => Buffered::Bytes(
-                crate::body::collect(body, usize::try_from(len).unwrap_or(usize::MAX)).await?,
-            ),
-            None => Buffered::Stream(body),
+        let body = if holds_bytes(&body) {
+            Buffered::Bytes(crate::body::collect(body, usize::MAX).await?)
+        } else {
+            let bound = match streaming {
+                StreamingBody::Buffer { max_bytes } => {
+                    READ_AHEAD.min(u64::try_from(max_bytes).unwrap_or(u64::MAX))
+                }
+                _ => READ_AHEAD,
+            };
+            match body.size_hint().exact() {
+                Some(len) if len <= bound => {
+                    Buffered::Bytes(crate::body::collect_exact(body, len).await?)
+                }
+                _ => Buffered::Stream(body),
+            }
         };
         Ok(Self { parts, url, body })
     }
