@@ -141,6 +141,8 @@ pub(crate) fn presign_request(
     expires_in: Duration,
     config: &SigningConfig,
 ) -> Result<url::Url, Error> {
+    // aws-sigv4 panics formatting a date past 9999.
+    crate::amz_date::check(time)?;
     let mut url = request.url().clone();
     let websocket = websocket_as_http(&mut url)?;
     sign::check_url(&url)?;
