@@ -58,8 +58,12 @@ impl SigV4 {
             &resolved.region,
             crate::bedrock::RegionOrigin::Signing,
         )?;
+        // A clock outside 1970..=9999 is named as the cause before the credentials' expiry is
+        // judged by it.
+        crate::amz_date::check(sigv4.skew.apply(sigv4.resolver.time().now()).0)?;
         let credentials = resolved.cache.get().await?;
         let (time, _) = sigv4.skew.apply(sigv4.resolver.time().now());
+        crate::amz_date::check(time)?;
         let expires_in = cap_to_credentials(expires_in, credentials.expiry(), time)?;
         let url = presign_request(
             request,

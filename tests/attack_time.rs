@@ -331,12 +331,14 @@ async fn sign_every_type(time: SystemTime) -> Vec<(String, Seen<Option<String>>)
 }
 
 async fn presign(time: SystemTime) -> Result<url::Url, Error> {
+    presign_with(auth(time, false)).await
+}
+
+async fn presign_with(auth: AwsAuth) -> Result<url::Url, Error> {
     let request = http::Request::get("https://abc.execute-api.eu-west-1.amazonaws.com/prod/items")
         .body(Bytes::new())
         .unwrap();
-    auth(time, false)
-        .presign(&request, Duration::from_secs(600))
-        .await
+    auth.presign(&request, Duration::from_secs(600)).await
 }
 
 // ---- out of range: typed errors -----------------------------------------------------------
@@ -350,6 +352,24 @@ async fn an_impossible_clock_fails_every_signature_with_a_typed_error() {
             problems.check(&format!("{name}: {what}"), result);
         }
         problems.check(&format!("{name}: presign"), outcome(presign(time)).await);
+        // Credentials that expire: the clock is blamed, not their expiry.
+        let expiring = AwsAuth::builder()
+            .service(SERVICE)
+            .region(REGION)
+            .credentials(Credentials::new(
+                "AKIDEXAMPLE",
+                "attack-time-secret",
+                Some("session-token".into()),
+                Some(UNIX_EPOCH + Duration::from_secs(1_800_000_000)),
+                "test",
+            ))
+            .time_source(StaticTimeSource::new(time))
+            .build()
+            .unwrap();
+        problems.check(
+            &format!("{name}: presign with expiring credentials"),
+            outcome(presign_with(expiring)).await,
+        );
     }
     problems.assert_none();
 }
