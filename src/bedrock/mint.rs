@@ -297,7 +297,9 @@ impl ShortTermKeyProviderBuilder {
     }
 
     /// Validates the settings. Fails with [`ErrorKind::InvalidConfig`] for a lifetime outside
-    /// 1 s..=12 h, a malformed region, or two credential sources.
+    /// 1 s..=12 h, a malformed region, or two credential sources; and, in a build without
+    /// feature `default-https-client`, when the default chain would be used (it cannot load
+    /// without an HTTP client: pass `.sdk_config(..)` instead).
     pub fn build(self) -> Result<ShortTermKeyProvider, Error> {
         let lifetime = self.lifetime.unwrap_or(MAX_SHORT_TERM_KEY_LIFETIME);
         if lifetime.as_secs() == 0 || lifetime > MAX_SHORT_TERM_KEY_LIFETIME {
