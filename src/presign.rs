@@ -63,7 +63,6 @@ impl SigV4 {
         crate::amz_date::check(sigv4.skew.apply(sigv4.resolver.time().now()).0)?;
         let credentials = resolved.cache.get().await?;
         let (time, _) = sigv4.skew.apply(sigv4.resolver.time().now());
-        crate::amz_date::check(time)?;
         let expires_in = cap_to_credentials(expires_in, credentials.expiry(), time)?;
         let url = presign_request(
             request,
