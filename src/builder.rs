@@ -465,7 +465,9 @@ impl AwsAuthBuilder {
     /// Validates the settings and builds the middleware. No I/O happens here.
     ///
     /// Fails with [`ErrorKind::InvalidConfig`](crate::ErrorKind) for a missing or malformed
-    /// signing name or region, a malformed header name, or two credential sources at once.
+    /// signing name or region, a malformed header name, or two credential sources at once;
+    /// and, in a build without feature `default-https-client`, when the default chain would
+    /// be used (it cannot load without an HTTP client: pass `.sdk_config(..)` instead).
     pub fn build(self) -> Result<AwsAuth, Error> {
         let mode = match self.bearer()? {
             Some(bearer) => Mode::Bearer(bearer),

@@ -197,7 +197,7 @@ pub(crate) fn sign_fast(request: Request<'_, '_>, signer: &Signer<'_>) -> Option
         signer.region,
         signer.service,
         signer.time,
-    );
+    )?;
     let signature = calculate_signature(key, string_to_sign.as_bytes());
     authorization.push_str(", Signature=");
     authorization.push_str(&signature);
@@ -353,8 +353,9 @@ struct Stamp {
 
 impl Stamp {
     fn new(time: SystemTime) -> Option<Self> {
-        let t = time::OffsetDateTime::from(time);
-        let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+        // Not `OffsetDateTime::from`: it panics past 9999, and `SystemTime` goes further.
+        let t = crate::amz_date::check(time).ok()?;
+        let year = u32::try_from(t.year()).ok()?;
         let mut date_time = *b"00000000T000000Z";
         let mut put = |at: usize, value: u32, width: usize| {
             let mut v = value;
@@ -715,6 +716,14 @@ mod tests {
         assert_eq!(stamp.date_str(), "20150830");
         let epoch = Stamp::new(SystemTime::UNIX_EPOCH).unwrap();
         assert_eq!(epoch.date_time_str(), "19700101T000000Z");
+        let last = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(253_402_300_799);
+        assert_eq!(
+            Stamp::new(last).unwrap().date_time_str(),
+            "99991231T235959Z"
+        );
+        // Past 9999 and before 1970: no stamp (`OffsetDateTime::from` would panic past 9999).
+        assert!(Stamp::new(last + std::time::Duration::from_secs(1)).is_none());
+        assert!(Stamp::new(SystemTime::UNIX_EPOCH - std::time::Duration::from_secs(1)).is_none());
     }
 
     #[test]

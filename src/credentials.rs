@@ -209,7 +209,7 @@ impl SourceSettings {
         let source = match self.sources.single()? {
             Some(source) => source,
             #[cfg(feature = "default-chain")]
-            None => CredentialSource::DefaultChain,
+            None => default_chain()?,
             #[cfg(not(feature = "default-chain"))]
             None => {
                 return Err(Error::new(
@@ -229,6 +229,22 @@ impl SourceSettings {
             self.cache_settings()?,
         ))
     }
+}
+
+/// The default chain, when it can load: without an HTTP client, aws-config panics at its first
+/// load (in the caller's task), even when the environment holds keys.
+#[cfg(feature = "default-chain")]
+fn default_chain() -> Result<CredentialSource, Error> {
+    if cfg!(feature = "default-https-client") {
+        return Ok(CredentialSource::DefaultChain);
+    }
+    Err(Error::invalid_config(
+        "no credentials configured, and the AWS SDK's default credential chain in this build of \
+         reqwest-aws-auth has no HTTP client to load them with (its `default-https-client` \
+         feature is off): enable `default-https-client`, or load an `SdkConfig` with your own \
+         HTTP client and pass it with `.sdk_config(..)`, or pass `.credentials(..)` or \
+         `.credentials_provider(..)`",
+    ))
 }
 
 /// The region (as the builder was told), resolved lazily with the credential source.

@@ -26,7 +26,9 @@ pub enum ErrorKind {
     ProviderTimeout,
     /// No region was configured. Call `AwsAuthBuilder::region` or set `AWS_REGION`.
     NoRegion,
-    /// The builder's settings are invalid or contradict each other.
+    /// The builder's settings are invalid or contradict each other, or a clock (a
+    /// `time_source`, the `now` given to minting) reads a time outside 1970-01-01..=9999-12-31,
+    /// which SigV4 cannot write.
     InvalidConfig,
     /// The request body is a stream and the builder was not told how to sign one.
     StreamingBody,

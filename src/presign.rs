@@ -58,6 +58,9 @@ impl SigV4 {
             &resolved.region,
             crate::bedrock::RegionOrigin::Signing,
         )?;
+        // A clock outside 1970..=9999 is named as the cause before the credentials' expiry is
+        // judged by it.
+        crate::amz_date::check(sigv4.skew.apply(sigv4.resolver.time().now(), request.url()).0)?;
         let credentials = resolved.cache.get().await?;
         let (time, _) = sigv4.skew.apply(sigv4.resolver.time().now(), request.url());
         let expires_in = cap_to_credentials(expires_in, credentials.expiry(), time)?;
@@ -145,6 +148,8 @@ pub(crate) fn presign_request(
     expires_in: Duration,
     config: &SigningConfig,
 ) -> Result<url::Url, Error> {
+    // aws-sigv4 panics formatting a date past 9999.
+    crate::amz_date::check(time)?;
     let mut url = request.url().clone();
     let websocket = websocket_as_http(&mut url)?;
     sign::check_url(&url)?;

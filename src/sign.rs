@@ -56,6 +56,8 @@ pub(crate) fn sign_request(
     payload_sha256: Option<&str>,
 ) -> Result<(), Error> {
     check_url(request.url())?;
+    // Both paths below (and aws-sigv4 itself) format the date, which panics past 9999.
+    crate::amz_date::check(time)?;
     uri::canonicalize(request.url_mut(), config.s3)?;
     // A stream cannot be hashed here, but an app that hashed it beforehand (a file read twice)
     // says so in `x-amz-content-sha256`: that hash is signed, and the service checks the body

@@ -84,15 +84,17 @@ impl SigningKeyCache {
         region: &str,
         service: &str,
         time: SystemTime,
-    ) -> [u8; 32] {
+    ) -> Option<[u8; 32]> {
         if let Ok(slots) = self.slots.lock()
             && let Some(entry) = slots
                 .entries
                 .iter()
                 .find(|e| e.is_for(secret, date, region, service))
         {
-            return entry.key;
+            return Some(entry.key);
         }
+        // aws-sigv4 formats `time` itself, and panics past 9999.
+        crate::amz_date::check(time).ok()?;
         // Derived without the lock held; a concurrent miss derives the same key.
         let derived = generate_signing_key(secret, time, region, service);
         let mut key = [0u8; 32];
@@ -118,7 +120,7 @@ impl SigningKeyCache {
                 slots.next = (next + 1) % SLOTS;
             }
         }
-        key
+        Some(key)
     }
 
     /// The `x-amz-security-token` value for the session token of `credentials`, marked
@@ -189,7 +191,7 @@ mod tests {
         let cache = SigningKeyCache::default();
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_000_000); // 2025-11-24
         let date = *b"20251124";
-        let key = cache.key("secret", &date, "eu-west-1", "s3", t);
+        let key = cache.key("secret", &date, "eu-west-1", "s3", t).unwrap();
         assert_eq!(key, derived("secret", t, "eu-west-1", "s3"));
         assert!(cache.is_cached_for("secret", &date, "eu-west-1", "s3"));
         // Later the same day: the same key, from the cache.
@@ -201,7 +203,7 @@ mod tests {
                 "s3",
                 t + Duration::from_secs(60)
             ),
-            key
+            Some(key)
         );
 
         // Each of the four changed derives a different key, never the cached one.
@@ -213,7 +215,7 @@ mod tests {
             ("secret", date, "eu-west-1", "s3express", t),
             ("secret-longer", date, "eu-west-1", "s3", t),
         ] {
-            let other = cache.key(secret, &date, region, service, time);
+            let other = cache.key(secret, &date, region, service, time).unwrap();
             assert_ne!(other, key, "{secret} {region} {service}");
             assert_eq!(other, derived(secret, time, region, service));
             assert!(cache.is_cached_for(secret, &date, region, service));
@@ -222,6 +224,18 @@ mod tests {
         assert!(!cache.is_cached_for("secret", b"20251124", "eu-west-1", "s3"));
         assert!(cache.is_cached_for("secret-longer", b"20251124", "eu-west-1", "s3"));
         assert_eq!(cache.slots.lock().unwrap().entries.len(), SLOTS);
+    }
+
+    #[test]
+    fn no_key_is_derived_for_a_time_past_9999() {
+        let cache = SigningKeyCache::default();
+        // aws-sigv4's own derivation panics here (it formats the date).
+        let year_10000 = SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_800);
+        assert_eq!(
+            cache.key("secret", b"99991231", "us-east-1", "es", year_10000),
+            None
+        );
+        assert!(!cache.is_cached_for("secret", b"99991231", "us-east-1", "es"));
     }
 
     #[test]
@@ -287,7 +301,9 @@ mod tests {
     fn debug_shows_neither_secret_nor_key() {
         let cache = SigningKeyCache::default();
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_000_000);
-        let key = cache.key("wJalrXUtnFEMI/K7MDENG", b"20251124", "us-east-1", "es", t);
+        let key = cache
+            .key("wJalrXUtnFEMI/K7MDENG", b"20251124", "us-east-1", "es", t)
+            .unwrap();
         cache.token_header(
             &session("wJalrXUtnFEMI/K7MDENG", "FwoGZXIvYXdzEXAMPLE"),
             |_| true,

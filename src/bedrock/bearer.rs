@@ -193,9 +193,13 @@ impl Bearer {
             return Ok(false);
         }
         check_transport(request.url(), self.allow_http)?;
-        let now = self.time.now();
-        if let Some(at) = prepared.expires_at.filter(|at| *at <= now) {
-            return Err(expired(now, at));
+        if let Some(at) = prepared.expires_at {
+            let now = self.time.now();
+            // A clock outside 1970..=9999 would call a live key expired, or a dead one live.
+            crate::amz_date::check(now)?;
+            if at <= now {
+                return Err(expired(now, at));
+            }
         }
         if let Some(region) = region {
             check_endpoint_region(request.url(), region, RegionOrigin::Configured)?;

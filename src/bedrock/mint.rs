@@ -43,7 +43,8 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
 ///
 /// A pure function: no I/O, and the same inputs give the same key. Fails with
 /// [`ErrorKind::InvalidConfig`] if `expires_in` is under a second or over
-/// [`MAX_SHORT_TERM_KEY_LIFETIME`], or beyond the credentials' own expiry.
+/// [`MAX_SHORT_TERM_KEY_LIFETIME`], beyond the credentials' own expiry, or if `now` is
+/// outside 1970-01-01..=9999-12-31 (the dates a SigV4 signature can carry).
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
@@ -63,6 +64,8 @@ pub fn mint_short_term_key(
     expires_in: Duration,
 ) -> Result<BearerToken, Error> {
     validate_region(region)?;
+    // Before any arithmetic on `now`: aws-sigv4 panics formatting a date past 9999.
+    crate::amz_date::check(now)?;
     let expires_in = Duration::from_secs(expires_in.as_secs());
     if expires_in.is_zero() || expires_in > MAX_SHORT_TERM_KEY_LIFETIME {
         return Err(Error::invalid_config(format!(
@@ -294,7 +297,9 @@ impl ShortTermKeyProviderBuilder {
     }
 
     /// Validates the settings. Fails with [`ErrorKind::InvalidConfig`] for a lifetime outside
-    /// 1 s..=12 h, a malformed region, or two credential sources.
+    /// 1 s..=12 h, a malformed region, or two credential sources; and, in a build without
+    /// feature `default-https-client`, when the default chain would be used (it cannot load
+    /// without an HTTP client: pass `.sdk_config(..)` instead).
     pub fn build(self) -> Result<ShortTermKeyProvider, Error> {
         let lifetime = self.lifetime.unwrap_or(MAX_SHORT_TERM_KEY_LIFETIME);
         if lifetime.as_secs() == 0 || lifetime > MAX_SHORT_TERM_KEY_LIFETIME {
