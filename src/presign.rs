@@ -189,7 +189,7 @@ pub(crate) fn presign_request(
     let signable = SignableRequest::new(
         request.method().as_str(),
         signing_uri.as_ref(),
-        headers.into_iter(),
+        headers.iter().copied(),
         body,
     )
     .map_err(sign::signing_error)?;
@@ -200,10 +200,7 @@ pub(crate) fn presign_request(
     let (signed, canonical_request) = if debug {
         signing_log::capture(|| aws_sigv4::http_request::sign(signable, &params))
     } else {
-        let signed =
-            tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::new(), || {
-                aws_sigv4::http_request::sign(signable, &params)
-            });
+        let signed = signing_log::silenced(|| aws_sigv4::http_request::sign(signable, &params));
         (signed, None)
     };
     let (instructions, signature) = signed.map_err(sign::signing_error)?.into_parts();
@@ -241,22 +238,28 @@ pub(crate) fn presign_request(
     }
     url.set_query(Some(&query));
     if debug {
-        let (canonical_request, string_to_sign) = signing_log::describe(
-            canonical_request.as_deref(),
-            &signing_log::SignedRequest {
-                credentials,
-                region,
-                service: &config.service,
-                time,
-                signature: &signature,
-            },
-            true,
-        );
+        let canonical = canonical_request.map(|captured| {
+            signing_log::unredact(&captured, credentials.session_token(), &headers)
+        });
+        let string_to_sign = canonical.as_deref().and_then(|canonical| {
+            signing_log::string_to_sign(
+                canonical,
+                &signing_log::SignedRequest {
+                    credentials,
+                    region,
+                    service: &config.service,
+                    time,
+                    signature: &signature,
+                },
+            )
+        });
+        let (canonical_request, string_to_sign) =
+            signing_log::describe(canonical.as_deref(), string_to_sign);
         tracing::debug!(
             method = %request.method(),
-            url = %signing_log::redact_url(&url),
-            service = %config.service,
-            region = %region,
+            url = %signing_log::RedactedUrl(&url),
+            service = %config.service.escape_debug(),
+            region = %region.escape_debug(),
             canonical_request = %canonical_request,
             string_to_sign = %string_to_sign,
             "presigned a URL with SigV4"

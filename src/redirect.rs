@@ -69,7 +69,7 @@ pub(crate) fn next_request<R: Resend>(
         *previous.method_mut() = Method::GET;
         previous.remove_body();
     }
-    tracing::debug!(%status, to = %target, "following a redirect");
+    tracing::debug!(%status, to = %crate::signing_log::RedactedUrl(&target), "following a redirect");
     *previous.url_mut() = target;
     Some(previous)
 }
