@@ -541,3 +541,212 @@ async fn no_secret_reaches_any_log_from_any_stack_or_signer() {
         found.join("\n")
     );
 }
+
+// ---- configured values holding control characters ---------------------------------------
+
+/// A value that would break a log line and drive a terminal if shown raw.
+const HOSTILE: &str = "eu-west-1\r\nX-Injected: yes\u{1b}[2J\u{202e}";
+const RAW: [char; 4] = ['\r', '\n', '\u{1b}', '\u{202e}'];
+
+/// What is wrong with how `text` shows the hostile value, if anything: raw control
+/// characters, or the value not shown escaped.
+fn escaping_problem(context: &str, text: &str) -> Option<String> {
+    if text.contains(RAW) {
+        Some(format!("{context}: raw control characters in {text:?}"))
+    } else if ![r"\r", r"\n", r"\u{1b}", r"\u{202e}"]
+        .iter()
+        .all(|escaped| text.contains(escaped))
+    {
+        Some(format!("{context}: the value is not shown escaped: {text}"))
+    } else {
+        None
+    }
+}
+
+/// The problems of `err`'s `Display` and `Debug`.
+fn error_problems(context: &str, err: &reqwest_aws_auth::Error) -> Vec<String> {
+    [
+        escaping_problem(context, &err.to_string()),
+        escaping_problem(&format!("{context} (Debug)"), &format!("{err:?}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The log's events that hold a raw control character (other than the line breaks of a
+/// canonical request's lines).
+fn log_problems() -> Vec<String> {
+    events(&log_text())
+        .into_iter()
+        .filter(|event| event.contains(['\r', '\u{1b}', '\u{202e}']))
+        .map(|event| format!("raw control characters in the log: {event:?}"))
+        .collect()
+}
+
+fn assert_no_problems(problems: &[String]) {
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+fn base() -> AwsAuthBuilder {
+    AwsAuth::builder()
+        .service("execute-api")
+        .region("eu-west-1")
+        .credentials(credentials(true))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_values_are_shown_escaped_in_errors_and_logs() {
+    install_subscriber();
+    let _serial = SERIAL.lock().await;
+    clear_log();
+    let mut problems = Vec::new();
+
+    let host = "api.example.com\r\n\u{1b}[2J\u{202e}";
+    let builds: [(&str, AwsAuthBuilder); 7] = [
+        ("region", base().region(HOSTILE)),
+        ("signing name", base().service(HOSTILE)),
+        ("host rule", base().allow_host(host)),
+        (
+            "URL prefix rule",
+            base().allow_url_prefix("https://api.exa\u{1b}mple.com/\r\n\u{202e}"),
+        ),
+        (
+            "unsigned header name",
+            base().unsigned_header("x-a\r\n\u{1b}[2J\u{202e}"),
+        ),
+        (
+            "bearer region",
+            AwsAuth::builder().bearer_token(BEARER).region(HOSTILE),
+        ),
+        (
+            "Bedrock preset region",
+            AwsAuth::bedrock_mantle()
+                .region(HOSTILE)
+                .credentials(credentials(true)),
+        ),
+    ];
+    for (what, builder) in builds {
+        let err = builder
+            .build()
+            .err()
+            .unwrap_or_else(|| panic!("{what}: built"));
+        assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{what}: {err}");
+        problems.extend(error_problems(
+            &format!("build() with a hostile {what}"),
+            &err,
+        ));
+    }
+
+    // Per request, through the middleware.
+    let server = Server::start(Expect {
+        credentials: credentials(true),
+        region: "eu-west-1",
+        service: "execute-api",
+        bearer: None,
+    });
+    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(base().build().unwrap())
+        .build();
+    for (what, options) in [
+        ("region", RequestOptions::new().region(HOSTILE)),
+        ("signing name", RequestOptions::new().service(HOSTILE)),
+    ] {
+        let err = client
+            .get(server.url("/items"))
+            .with_extension(options)
+            .send()
+            .await
+            .unwrap_err();
+        let err = reqwest_aws_auth::Error::from_middleware(&err)
+            .unwrap_or_else(|| panic!("{what}: not the crate's error: {err:?}"));
+        problems.extend(error_problems(
+            &format!("a request with a hostile {what}"),
+            err,
+        ));
+    }
+
+    problems.extend(log_problems());
+    assert_no_problems(&problems);
+}
+
+/// A profile name and an environment region, read where the environment is controlled.
+#[test]
+fn a_hostile_profile_or_environment_region_is_shown_escaped() {
+    child_env::run_child("hostile_profile", &[], "", "");
+    child_env::run_child(
+        "hostile_environment_region",
+        &[
+            (
+                "AWS_REGION",
+                "eu-west-1\r\nX-Injected: yes\u{1b}[2J\u{202e}",
+            ),
+            ("AWS_ACCESS_KEY_ID", "AKIDENV"),
+            ("AWS_SECRET_ACCESS_KEY", "env-secret"),
+        ],
+        "",
+        "",
+    );
+}
+
+#[tokio::test]
+#[ignore = "runs only as a child of its parent test, in a controlled environment"]
+async fn child() {
+    let Some(scenario) = child_env::scenario() else {
+        return;
+    };
+    install_subscriber();
+    let builder = match scenario.as_str() {
+        "hostile_profile" => AwsAuth::builder()
+            .service("execute-api")
+            .region("eu-west-1")
+            .profile(HOSTILE),
+        "hostile_environment_region" => AwsAuth::builder().service("execute-api"),
+        other => panic!("unknown scenario {other}"),
+    };
+    let auth = builder.build().unwrap();
+    let mut request = reqwest::Client::new()
+        .get("https://abc.execute-api.eu-west-1.amazonaws.com/items")
+        .build()
+        .unwrap();
+    let err = auth.sign(&mut request).await.unwrap_err();
+    let mut problems = error_problems(&scenario, &err);
+    problems.extend(log_problems());
+    assert_no_problems(&problems);
+    child_env::checked(&scenario);
+}
+
+/// `aws-sigv4-curl --service` with a line break and a terminal escape: the message on the
+/// terminal shows them escaped.
+#[cfg(feature = "cli")]
+#[test]
+fn the_cli_shows_a_hostile_service_escaped() {
+    let nowhere = std::env::temp_dir().join("reqwest-aws-auth-attack-logs-nonexistent");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_aws-sigv4-curl"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &nowhere)
+        .env("AWS_CONFIG_FILE", nowhere.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", nowhere.join("credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIDCLI")
+        .env("AWS_SECRET_ACCESS_KEY", "cli-secret")
+        .args([
+            "--service",
+            HOSTILE,
+            "--region",
+            "eu-west-1",
+            "http://127.0.0.1:9/",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let problem = escaping_problem("aws-sigv4-curl --service", stderr.trim_end_matches('\n'));
+    assert_no_problems(&Vec::from_iter(problem));
+}
