@@ -238,23 +238,17 @@ pub(crate) fn presign_request(
     }
     url.set_query(Some(&query));
     if debug {
-        let canonical = canonical_request.map(|captured| {
-            signing_log::unredact(&captured, credentials.session_token(), &headers)
-        });
-        let string_to_sign = canonical.as_deref().and_then(|canonical| {
-            signing_log::string_to_sign(
-                canonical,
-                &signing_log::SignedRequest {
-                    credentials,
-                    region,
-                    service: &config.service,
-                    time,
-                    signature: &signature,
-                },
-            )
-        });
-        let (canonical_request, string_to_sign) =
-            signing_log::describe(canonical.as_deref(), string_to_sign);
+        let (canonical_request, string_to_sign) = signing_log::describe_captured(
+            canonical_request.as_deref(),
+            &headers,
+            &signing_log::SignedRequest {
+                credentials,
+                region,
+                service: &config.service,
+                time,
+                signature: &signature,
+            },
+        );
         tracing::debug!(
             method = %request.method(),
             url = %signing_log::RedactedUrl(&url),

@@ -149,23 +149,17 @@ pub(crate) fn sign_request(
     };
     let (instructions, signature) = output.map_err(signing_error)?.into_parts();
     if debug {
-        let canonical = canonical_request.map(|captured| {
-            signing_log::unredact(&captured, credentials.session_token(), &headers)
-        });
-        let string_to_sign = canonical.as_deref().and_then(|canonical| {
-            signing_log::string_to_sign(
-                canonical,
-                &signing_log::SignedRequest {
-                    credentials,
-                    region,
-                    service: &config.service,
-                    time,
-                    signature: &signature,
-                },
-            )
-        });
-        let (canonical_request, string_to_sign) =
-            signing_log::describe(canonical.as_deref(), string_to_sign);
+        let (canonical_request, string_to_sign) = signing_log::describe_captured(
+            canonical_request.as_deref(),
+            &headers,
+            &signing_log::SignedRequest {
+                credentials,
+                region,
+                service: &config.service,
+                time,
+                signature: &signature,
+            },
+        );
         debug_event(request, region, config, &canonical_request, &string_to_sign);
     }
 

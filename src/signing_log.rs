@@ -132,10 +132,23 @@ pub(crate) struct SignedRequest<'a> {
     pub(crate) signature: &'a str,
 }
 
+/// The canonical request and string-to-sign a DEBUG event shows for an aws-sigv4 signature:
+/// the canonical request it traced (`captured`) with the values it redacted put back (from
+/// `headers`, the signed headers as handed to it, and the credentials), its string-to-sign if
+/// that gives the signature, and then every secret redacted by this module's rules.
+pub(crate) fn describe_captured(
+    captured: Option<&str>,
+    headers: &[(&str, &str)],
+    signed: &SignedRequest<'_>,
+) -> (String, String) {
+    let canonical = captured.map(|c| unredact(c, signed.credentials.session_token(), headers));
+    let string_to_sign = canonical.as_deref().and_then(|c| string_to_sign(c, signed));
+    describe(canonical.as_deref(), string_to_sign)
+}
+
 /// aws-sigv4's canonical request (`captured`, with its sensitive header values redacted) with
-/// those values put back: the session token from `token`, the others from `headers` (the
-/// signed headers as handed to aws-sigv4), so that its string-to-sign can be recomputed.
-pub(crate) fn unredact(captured: &str, token: Option<&str>, headers: &[(&str, &str)]) -> String {
+/// those values put back: the session token from `token`, the others from `headers`.
+fn unredact(captured: &str, token: Option<&str>, headers: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(captured.len() + token.map_or(0, str::len));
     for (i, line) in captured.split('\n').enumerate() {
         if i > 0 {
@@ -169,7 +182,7 @@ pub(crate) fn unredact(captured: &str, token: Option<&str>, headers: &[(&str, &s
 }
 
 /// The string-to-sign of `canonical` (unredacted), if it gives `signed.signature`.
-pub(crate) fn string_to_sign(canonical: &str, signed: &SignedRequest<'_>) -> Option<String> {
+fn string_to_sign(canonical: &str, signed: &SignedRequest<'_>) -> Option<String> {
     let amz_date = crate::amz_date::format(signed.time);
     let hash = Sha256::digest(canonical.as_bytes());
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
