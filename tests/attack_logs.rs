@@ -750,3 +750,74 @@ fn the_cli_shows_a_hostile_service_escaped() {
     let problem = escaping_problem("aws-sigv4-curl --service", stderr.trim_end_matches('\n'));
     assert_no_problems(&Vec::from_iter(problem));
 }
+
+// ---- a redirect into a URL that carries secrets ----------------------------------------
+
+const REDIRECT_TOKEN: &str = "attack-TOKEN-in-redirect-location-0011";
+const REDIRECT_SIGNATURE: &str = "attack-SIGNATURE-in-redirect-location-0012";
+
+/// A server in scope (loopback) that redirects `/start` to a presigned-looking URL with a
+/// password in it, and answers that with 200.
+async fn redirecting_server() -> wiremock::MockServer {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let location = format!(
+        "http://user:{PASSWORD}@{}/next?x-amz-security-token={REDIRECT_TOKEN}\
+         &X-Amz-Signature={REDIRECT_SIGNATURE}",
+        server.address()
+    );
+    Mock::given(path("/start"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", location.as_str()))
+        .mount(&server)
+        .await;
+    Mock::given(path("/next"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_location_with_secrets_is_logged_redacted_on_every_stack() {
+    install_subscriber();
+    let _serial = SERIAL.lock().await;
+    clear_log();
+    let server = redirecting_server().await;
+    let start = format!("{}/start", server.uri());
+    let auth = || base().replace_authorization(true).build().unwrap();
+
+    let client = auth().client(reqwest::Client::builder()).unwrap();
+    let status = client.get(&start).send().await.unwrap().status();
+    assert_eq!(status, 200, "reqwest 0.13");
+    let client = auth().client(reqwest012::Client::builder()).unwrap();
+    let status = client.get(&start).send().await.unwrap().status();
+    assert_eq!(status, 200, "reqwest 0.12");
+    let mut service = tower::ServiceBuilder::new()
+        .layer(reqwest_aws_auth::tower::AwsAuthLayer::new(auth()))
+        .service(hyper_client::<http_body_util::Full<Bytes>>());
+    let request = http::Request::get(&start)
+        .body(http_body_util::Full::new(Bytes::new()))
+        .unwrap();
+    let response = service.ready().await.unwrap().call(request).await.unwrap();
+    assert_eq!(response.status(), 200, "tower");
+
+    let log = log_text();
+    assert_eq!(log.matches("following a redirect").count(), 3, "{log}");
+    let found = leaks(
+        &log,
+        &[
+            ("token in a redirect's Location", REDIRECT_TOKEN),
+            ("signature in a redirect's Location", REDIRECT_SIGNATURE),
+            ("userinfo password in a redirect's Location", PASSWORD),
+            ("session token", TOKEN),
+            ("secret key", SECRET),
+        ],
+    );
+    assert!(
+        found.is_empty(),
+        "{} leak(s):\n{}",
+        found.len(),
+        found.join("\n")
+    );
+}
