@@ -257,7 +257,7 @@ fn redact_canonical(canonical: &str) -> String {
             _ => match line.split_once(':') {
                 Some((name, value))
                     if in_headers
-                        && SECRET_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(name))
+                        && is_secret_header(name)
                         && !value.starts_with(REDACTED_PREFIX) =>
                 {
                     out.push_str(name);
@@ -269,6 +269,11 @@ fn redact_canonical(canonical: &str) -> String {
         }
     }
     out
+}
+
+/// Whether the values of header `name` are secrets (credentials, session tokens, SSE-C keys).
+pub(crate) fn is_secret_header(name: &str) -> bool {
+    SECRET_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(name))
 }
 
 fn push_redacted(out: &mut String, len: usize) {

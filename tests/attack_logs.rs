@@ -821,3 +821,60 @@ async fn a_redirect_location_with_secrets_is_logged_redacted_on_every_stack() {
         found.join("\n")
     );
 }
+
+// ---- the verifier's own output (wiremock matchers log it at WARN) ------------------------
+
+#[test]
+fn the_verifiers_debug_and_rejections_hold_no_secret() {
+    use reqwest_aws_auth::verify::{ReceivedRequest, Verifier};
+    let target =
+        format!("/bucket/k?X-Amz-Signature={REDIRECT_SIGNATURE}&x-amz-security-token={URL_TOKEN}");
+    let bearer = format!("Bearer {BEARER}");
+    let headers = [
+        ("host", "127.0.0.1"),
+        ("x-amz-date", "20261207T120000Z"),
+        ("x-amz-security-token", TOKEN),
+        ("x-amz-server-side-encryption-customer-key", SSE_C_KEY),
+        ("authorization", bearer.as_str()),
+    ];
+    let received = ReceivedRequest {
+        method: "PUT",
+        target: &target,
+        headers: &headers,
+        body: b"",
+    };
+    let mut shown = vec![format!("{received:?}")];
+    // Signed with the wrong secret for these headers: refused after computing its canonical
+    // request, which the rejection shows.
+    let mut signed_headers = headers[..4].to_vec();
+    let authorization = "AWS4-HMAC-SHA256 Credential=AKIDATTACK/20261207/eu-west-1/s3/aws4_request, \
+         SignedHeaders=host;x-amz-date;x-amz-security-token;x-amz-server-side-encryption-customer-key, \
+         Signature=0000000000000000000000000000000000000000000000000000000000000000";
+    signed_headers.push(("authorization", authorization));
+    signed_headers.push(("x-amz-content-sha256", "UNSIGNED-PAYLOAD"));
+    let signed_at = httpdate::parse_http_date("Mon, 07 Dec 2026 12:00:00 GMT").unwrap();
+    let verifier = Verifier::new(credentials(true), "eu-west-1", "s3").now(signed_at);
+    let rejection = verifier
+        .verify(&ReceivedRequest {
+            method: "PUT",
+            target: &target,
+            headers: &signed_headers,
+            body: b"",
+        })
+        .unwrap_err();
+    assert!(rejection.canonical_request().is_some(), "{rejection}");
+    shown.push(rejection.to_string());
+    shown.push(format!("{rejection:?}"));
+    let shown = shown.join("\n");
+    let found = leaks(
+        &shown,
+        &[
+            ("session token (header)", TOKEN),
+            ("session token (query)", URL_TOKEN),
+            ("signature (query)", REDIRECT_SIGNATURE),
+            ("SSE-C key", SSE_C_KEY),
+            ("bearer key", BEARER),
+        ],
+    );
+    assert!(found.is_empty(), "{}\n{shown}", found.join("\n"));
+}
