@@ -6,8 +6,10 @@
 //! SSE-C keys and a userinfo password. Both signers run, once with the crate at TRACE and once
 //! with the crate quiet (INFO) while its dependencies stay at TRACE.
 //!
-//! Also: configured values holding CR LF or ESC come back escaped from `build()`, from request
-//! errors, from the logs and from `aws-sigv4-curl`.
+//! Also: a redirect whose `Location` carries a token, a signature and a password, on each
+//! middleware stack; the verifier's `Debug` and rejections (which its wiremock matchers log);
+//! and configured values holding CR LF or ESC, which come back escaped from `build()`, from
+//! request errors, from the logs and from `aws-sigv4-curl`.
 #![cfg(all(feature = "reqwest-0-13", feature = "reqwest-0-12", feature = "tower"))]
 #![allow(dead_code)] // The shared server's SSE support is not used here.
 
