@@ -93,6 +93,12 @@ impl IntoIterator for SignatureHeaders {
     }
 }
 
+/// The canonical request and string-to-sign a signature was made from, for the DEBUG event.
+pub(crate) struct Trace {
+    pub(crate) canonical_request: String,
+    pub(crate) string_to_sign: String,
+}
+
 /// [`sign_fast`] with the signing name, settings and key cache of `config`.
 pub(crate) fn sign_configured(
     request: Request<'_, '_>,
@@ -100,6 +106,19 @@ pub(crate) fn sign_configured(
     region: &str,
     time: SystemTime,
     config: &crate::settings::SigningConfig,
+) -> Option<SignatureHeaders> {
+    sign_configured_traced(request, credentials, region, time, config, None)
+}
+
+/// [`sign_configured`], also filling `trace` when given (DEBUG is on), so that the log shows
+/// what this signer signed rather than what another would.
+pub(crate) fn sign_configured_traced(
+    request: Request<'_, '_>,
+    credentials: &Credentials,
+    region: &str,
+    time: SystemTime,
+    config: &crate::settings::SigningConfig,
+    trace: Option<&mut Option<Trace>>,
 ) -> Option<SignatureHeaders> {
     let signer = Signer {
         credentials,
@@ -109,12 +128,21 @@ pub(crate) fn sign_configured(
         settings: &config.settings,
         cache: &config.signing_keys,
     };
-    sign_fast(request, &signer)
+    sign_fast_traced(request, &signer, trace)
 }
 
 /// Signs `request` with SigV4 in the `authorization` header; `None` when the request or the
 /// settings are outside what this module reproduces exactly (sign with aws-sigv4 then).
+#[cfg(test)]
 pub(crate) fn sign_fast(request: Request<'_, '_>, signer: &Signer<'_>) -> Option<SignatureHeaders> {
+    sign_fast_traced(request, signer, None)
+}
+
+fn sign_fast_traced(
+    request: Request<'_, '_>,
+    signer: &Signer<'_>,
+    trace: Option<&mut Option<Trace>>,
+) -> Option<SignatureHeaders> {
     let settings = signer.settings;
     if settings.signature_location != SignatureLocation::Headers
         || settings.session_token_mode != SessionTokenMode::Include
@@ -171,14 +199,28 @@ pub(crate) fn sign_fast(request: Request<'_, '_>, signer: &Signer<'_>) -> Option
         token,
         content_sha256: send_sha256.then_some(payload_hash),
     };
-    canonical_request(
-        &mut hasher,
-        &mut authorization,
-        request,
-        &extras,
-        settings,
-        payload_hash,
-    )?;
+    // Written out only for the log; otherwise straight into the hash.
+    let mut text = Vec::new();
+    if trace.is_some() {
+        canonical_request(
+            &mut text,
+            &mut authorization,
+            request,
+            &extras,
+            settings,
+            payload_hash,
+        )?;
+        hasher.update(&text);
+    } else {
+        canonical_request(
+            &mut hasher,
+            &mut authorization,
+            request,
+            &extras,
+            settings,
+            payload_hash,
+        )?;
+    }
     let mut hashed_creq = [0u8; 64];
     let hashed_creq = hex(&hasher.finalize(), &mut hashed_creq);
 
@@ -201,6 +243,13 @@ pub(crate) fn sign_fast(request: Request<'_, '_>, signer: &Signer<'_>) -> Option
     let signature = calculate_signature(key, string_to_sign.as_bytes());
     authorization.push_str(", Signature=");
     authorization.push_str(&signature);
+    if let Some(trace) = trace {
+        *trace = Some(Trace {
+            // ASCII: every header value was checked to be plain text above.
+            canonical_request: String::from_utf8_lossy(&text).into_owned(),
+            string_to_sign,
+        });
+    }
 
     let header = |name, value, sensitive| {
         Some(SignatureHeader {

@@ -3,6 +3,7 @@
 //! Every failure says what happened and what to do about it. Secrets never appear in the
 //! message, in `Debug`, or in a kept source.
 
+use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
@@ -100,9 +101,16 @@ pub struct Error {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        let message = message.into();
+        // Messages name configured values (a region, a profile, a host rule) and causes from
+        // elsewhere: none may put a line break or a terminal escape into a log or a terminal.
+        let message = match escape_controls(&message) {
+            Cow::Borrowed(_) => message,
+            Cow::Owned(escaped) => escaped,
+        };
         Self {
             kind,
-            message: message.into(),
+            message,
             retryable: false,
             source: None,
         }
@@ -213,6 +221,30 @@ impl Error {
     }
 }
 
+/// `value`, with every control character (CR, LF, ESC, ...) and invisible format character
+/// (bidirectional overrides) escaped as `escape_debug` writes it: a configured value shown in
+/// a message or log cannot start a new line or drive a terminal.
+pub(crate) fn escape_controls(value: &str) -> Cow<'_, str> {
+    let needs_escape = |c: char| c.is_control() || is_format_char(c);
+    if !value.chars().any(needs_escape) {
+        return Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len() + 8);
+    for c in value.chars() {
+        if needs_escape(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Characters that reorder or hide text on a terminal without being control characters.
+fn is_format_char(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+}
+
 /// The error type of a `reqwest-middleware` client, for [`Error::from_middleware`]. Implemented
 /// for `reqwest_middleware::Error` of each supported line; sealed.
 #[allow(private_bounds)] // Sealed: only this crate implements it.
@@ -245,5 +277,29 @@ impl StdError for Error {
         self.source
             .as_deref()
             .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert!(matches!(escape_controls("us-east-1"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape_controls("a\r\nb\u{1b}[31m\u{202e}\"\\"),
+            "a\\r\\nb\\u{1b}[31m\\u{202e}\"\\"
+        );
+    }
+
+    #[test]
+    fn messages_hold_no_control_characters() {
+        let err = Error::invalid_config("`.region(\"eu\r\n\u{1b}[2J\")` is not valid");
+        assert_eq!(
+            err.to_string(),
+            "`.region(\"eu\\r\\n\\u{1b}[2J\")` is not valid"
+        );
+        assert!(!format!("{err:?}").contains('\u{1b}'));
     }
 }

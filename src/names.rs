@@ -16,10 +16,13 @@ pub(crate) fn validate_service(service: Option<&str>) -> Result<String, Error> {
     if valid {
         Ok(service.to_owned())
     } else {
+        // Escaped: the name may come from a CLI argument or a file, with line breaks or
+        // terminal escapes in it.
         Err(Error::invalid_config(format!(
-            "`{service}` is not a SigV4 signing name: use the lowercase name from the service's \
+            "`{}` is not a SigV4 signing name: use the lowercase name from the service's \
              documentation, such as `execute-api`, `lambda`, `es`, `aoss`, `s3` or \
-             `bedrock-mantle`"
+             `bedrock-mantle`",
+            service.escape_debug()
         )))
     }
 }
@@ -33,7 +36,8 @@ pub(crate) fn validate_region(region: &str) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::invalid_config(format!(
-            "`{region}` is not an AWS region name: use a code such as `us-east-1` or `eu-west-1`"
+            "`{}` is not an AWS region name: use a code such as `us-east-1` or `eu-west-1`",
+            region.escape_debug()
         )))
     }
 }

@@ -60,7 +60,12 @@ impl SigV4 {
         )?;
         // A clock outside 1970..=9999 is named as the cause before the credentials' expiry is
         // judged by it.
-        crate::amz_date::check(sigv4.skew.apply(sigv4.resolver.time().now(), request.url()).0)?;
+        crate::amz_date::check(
+            sigv4
+                .skew
+                .apply(sigv4.resolver.time().now(), request.url())
+                .0,
+        )?;
         let credentials = resolved.cache.get().await?;
         let (time, _) = sigv4.skew.apply(sigv4.resolver.time().now(), request.url());
         let expires_in = cap_to_credentials(expires_in, credentials.expiry(), time)?;
@@ -198,7 +203,7 @@ pub(crate) fn presign_request(
     let signable = SignableRequest::new(
         request.method().as_str(),
         signing_uri.as_ref(),
-        headers.into_iter(),
+        headers.iter().copied(),
         body,
     )
     .map_err(sign::signing_error)?;
@@ -209,10 +214,7 @@ pub(crate) fn presign_request(
     let (signed, canonical_request) = if debug {
         signing_log::capture(|| aws_sigv4::http_request::sign(signable, &params))
     } else {
-        let signed =
-            tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::new(), || {
-                aws_sigv4::http_request::sign(signable, &params)
-            });
+        let signed = signing_log::silenced(|| aws_sigv4::http_request::sign(signable, &params));
         (signed, None)
     };
     let (instructions, signature) = signed.map_err(sign::signing_error)?.into_parts();
@@ -250,8 +252,9 @@ pub(crate) fn presign_request(
     }
     url.set_query(Some(&query));
     if debug {
-        let (canonical_request, string_to_sign) = signing_log::describe(
+        let (canonical_request, string_to_sign) = signing_log::describe_captured(
             canonical_request.as_deref(),
+            &headers,
             &signing_log::SignedRequest {
                 credentials,
                 region,
@@ -259,13 +262,12 @@ pub(crate) fn presign_request(
                 time,
                 signature: &signature,
             },
-            true,
         );
         tracing::debug!(
             method = %request.method(),
-            url = %signing_log::redact_url(&url),
-            service = %config.service,
-            region = %region,
+            url = %signing_log::RedactedUrl(&url),
+            service = %config.service.escape_debug(),
+            region = %region.escape_debug(),
             canonical_request = %canonical_request,
             string_to_sign = %string_to_sign,
             "presigned a URL with SigV4"

@@ -44,10 +44,14 @@ pub(crate) fn next_request<R: Resend>(
         return None;
     }
     let location = response.headers().get(LOCATION)?.to_str().ok()?;
-    let target = previous.url().join(location).ok()?;
+    let mut target = previous.url().join(location).ok()?;
     if !matches!(target.scheme(), "http" | "https") {
         return None;
     }
+    // A Location's userinfo is neither signed nor sent as credentials; kept, it would reach
+    // the HTTP client's logs (and a proxy's request line).
+    let _ = target.set_password(None);
+    let _ = target.set_username("");
     let same_origin = target.origin() == previous.url().origin();
     let in_scope = scope.allows(&target);
     let to_get = status == StatusCode::SEE_OTHER && *previous.method() != Method::HEAD
@@ -88,7 +92,7 @@ pub(crate) fn next_request<R: Resend>(
         *previous.method_mut() = Method::GET;
         previous.remove_body();
     }
-    tracing::debug!(%status, to = %target.origin().ascii_serialization(), in_scope, "following a redirect");
+    tracing::debug!(%status, to = %crate::signing_log::RedactedUrl(&target), in_scope, "following a redirect");
     *previous.url_mut() = target;
     Some(previous)
 }

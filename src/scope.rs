@@ -66,8 +66,11 @@ pub(crate) struct Scope {
 }
 
 fn invalid(method: &str, value: &str, why: &str) -> Error {
+    // Escaped as Rust writes a string literal: the rule reads as the code that set it, and a
+    // line break or terminal escape in it shows as such.
     Error::invalid_config(format!(
-        "`.{method}(\"{value}\")` is not a valid rule: {why}"
+        "`.{method}(\"{}\")` is not a valid rule: {why}",
+        value.escape_debug()
     ))
 }
 
@@ -279,7 +282,7 @@ impl Scope {
 
     /// The error for a request to `url` outside the scope.
     pub(crate) fn refusal(&self, url: &Url) -> Error {
-        let host = url.host_str().unwrap_or_default();
+        let host = url.host_str().unwrap_or_default().escape_debug();
         let scope = match self.base {
             Base::Aws => {
                 "AWS's own domains (*.amazonaws.com, *.amazonaws.com.cn, *.api.aws, \

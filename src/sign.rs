@@ -92,16 +92,35 @@ pub(crate) fn sign_request(
     let url = request.url();
     let uri = signing_uri(url);
     let debug = tracing::enabled!(tracing::Level::DEBUG);
-    if config.fast_signing && !debug {
+    if config.fast_signing {
         let fast = crate::canonical::Request {
             method: request.method().as_str(),
             uri: &uri,
             headers: &mut headers,
             body: &body,
         };
-        if let Some(signed) =
+        // With DEBUG on, the same signer runs and hands over what it signed.
+        let mut trace = None;
+        let signed = if debug {
+            crate::canonical::sign_configured_traced(
+                fast,
+                credentials,
+                region,
+                time,
+                config,
+                Some(&mut trace),
+            )
+        } else {
             crate::canonical::sign_configured(fast, credentials, region, time, config)
-        {
+        };
+        if let Some(signed) = signed {
+            if let Some(trace) = trace {
+                let (canonical_request, string_to_sign) = signing_log::describe(
+                    Some(&trace.canonical_request),
+                    Some(trace.string_to_sign),
+                );
+                debug_event(request, region, config, &canonical_request, &string_to_sign);
+            }
             request.headers_mut().reserve(4);
             for header in signed {
                 let name = header.name;
@@ -112,8 +131,13 @@ pub(crate) fn sign_request(
             return Ok(());
         }
     }
-    let signable = SignableRequest::new(request.method().as_str(), uri, headers.into_iter(), body)
-        .map_err(signing_error)?;
+    let signable = SignableRequest::new(
+        request.method().as_str(),
+        uri,
+        headers.iter().copied(),
+        body,
+    )
+    .map_err(signing_error)?;
 
     let identity = Identity::from(credentials.clone());
     let params = aws_sigv4::sign::v4::SigningParams::builder()
@@ -125,15 +149,19 @@ pub(crate) fn sign_request(
         .build()
         .map_err(signing_error)?
         .into();
+    // aws-sigv4's TRACE events show the URL (a presigned URL's token and signature) and the
+    // SSE-C headers: they never reach the app's subscriber.
     let (output, canonical_request) = if debug {
         signing_log::capture(|| aws_sigv4::http_request::sign(signable, &params))
     } else {
-        (aws_sigv4::http_request::sign(signable, &params), None)
+        let output = signing_log::silenced(|| aws_sigv4::http_request::sign(signable, &params));
+        (output, None)
     };
     let (instructions, signature) = output.map_err(signing_error)?.into_parts();
     if debug {
-        let (canonical_request, string_to_sign) = signing_log::describe(
+        let (canonical_request, string_to_sign) = signing_log::describe_captured(
             canonical_request.as_deref(),
+            &headers,
             &signing_log::SignedRequest {
                 credentials,
                 region,
@@ -141,17 +169,8 @@ pub(crate) fn sign_request(
                 time,
                 signature: &signature,
             },
-            false,
         );
-        tracing::debug!(
-            method = %request.method(),
-            url = %request.url(),
-            service = %config.service,
-            region = %region,
-            canonical_request = %canonical_request,
-            string_to_sign = %string_to_sign,
-            "signed request with SigV4"
-        );
+        debug_event(request, region, config, &canonical_request, &string_to_sign);
     }
 
     let (new_headers, _) = instructions.into_parts();
@@ -206,6 +225,25 @@ fn declared_sha256(headers: &http::HeaderMap) -> Option<String> {
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     (is_hash && values.next().is_none()).then(|| value.to_owned())
+}
+
+/// The DEBUG event of a signed request, secrets redacted (see [`signing_log`]).
+fn debug_event(
+    request: &impl HttpRequest,
+    region: &str,
+    config: &SigningConfig,
+    canonical_request: &str,
+    string_to_sign: &str,
+) {
+    tracing::debug!(
+        method = %request.method(),
+        url = %signing_log::RedactedUrl(request.url()),
+        service = %config.service.escape_debug(),
+        region = %region.escape_debug(),
+        canonical_request = %canonical_request,
+        string_to_sign = %string_to_sign,
+        "signed request with SigV4"
+    );
 }
 
 fn is_secret_header(name: &HeaderName) -> bool {

@@ -91,7 +91,7 @@ impl fmt::Debug for ReceivedRequest<'_> {
             .headers
             .iter()
             .map(|(name, value)| {
-                if name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN) {
+                if crate::signing_log::is_secret_header(name) {
                     (*name, "** redacted **")
                 } else {
                     (*name, *value)
@@ -100,7 +100,7 @@ impl fmt::Debug for ReceivedRequest<'_> {
             .collect();
         f.debug_struct("ReceivedRequest")
             .field("method", &self.method)
-            .field("target", &self.target)
+            .field("target", &redact_query(self.target))
             .field("headers", &headers)
             .field("body_len", &self.body.len())
             .finish()
@@ -575,9 +575,9 @@ impl fmt::Display for RejectReason {
 /// A refused request: which check failed, why, and the canonical request and string-to-sign
 /// the verifier computed (when it got that far).
 ///
-/// `Display` prints all of it, ready for a test failure message. The value of
-/// `x-amz-security-token` (header, or query parameter) is redacted in the canonical request
-/// shown, as `aws-sigv4` does when it logs one, so the hash in the string-to-sign is that of
+/// `Display` prints all of it, ready for a test failure message. The values of
+/// `x-amz-security-token` (header, or query parameter), SSE-C keys and other secrets are
+/// redacted in the canonical request shown, as `aws-sigv4` does when it logs one, so the hash in the string-to-sign is that of
 /// the unredacted text. No secret key or session token appears in `Display` or `Debug`.
 #[derive(Clone, Debug)]
 pub struct Rejection {
@@ -725,7 +725,7 @@ impl Computed {
         for name in auth.signed_header_names() {
             let value = headers.canonical_value(name);
             rest.push_str(&format!("{name}:{value}\n"));
-            if name == X_AMZ_SECURITY_TOKEN {
+            if crate::signing_log::is_secret_header(name) {
                 redacted.push_str(&format!("{name}:** redacted (length={}) **\n", value.len()));
             } else {
                 redacted.push_str(&format!("{name}:{value}\n"));

@@ -23,9 +23,10 @@ pub(crate) fn to_url(uri: &Uri) -> Result<Url, Error> {
         .map_err(|err| Error::invalid_url(format!("cannot sign the request URI: {err}")))
 }
 
-/// `url` as an `http::Uri` again (after signing rewrote its query or path).
+/// `url` as an `http::Uri` again (after signing rewrote its query or path), without the
+/// userinfo that was not signed (hyper never sends it, but would log it).
 pub(crate) fn to_uri(url: &Url) -> Result<Uri, Error> {
-    Uri::try_from(&url[..url::Position::AfterQuery]).map_err(|err| {
+    Uri::try_from(crate::sign::signing_uri(url).as_ref()).map_err(|err| {
         Error::invalid_url(format!(
             "the signed URL cannot be written back as an http::Uri: {err}"
         ))

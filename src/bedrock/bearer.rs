@@ -217,7 +217,7 @@ impl Bearer {
         headers.insert(AUTHORIZATION, prepared.header.clone());
         tracing::debug!(
             method = %request.method(),
-            url = %request.url(),
+            url = %crate::signing_log::RedactedUrl(request.url()),
             "authorised request with a bearer token"
         );
         Ok(true)
