@@ -164,7 +164,7 @@ fn unredact(captured: &str, token: Option<&str>, headers: &[(&str, &str)]) -> St
         };
         out.push_str(name);
         out.push(':');
-        if name == crate::sign::X_AMZ_SECURITY_TOKEN
+        if name == "x-amz-security-token"
             && let Some(token) = token
         {
             out.push_str(token);
