@@ -111,7 +111,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .into()])
             .build()?;
         let answer = client.chat().create(chat).await?;
-        let text = answer.choices[0].message.content.clone().unwrap_or_default();
+        let text = answer.choices[0]
+            .message
+            .content
+            .clone()
+            .unwrap_or_default();
         println!("    Chat Completions:   {text}\n");
         check(&text, &expected)?;
     }
