@@ -20,8 +20,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let status = response.status();
     let body = response.text().await?;
     if !status.is_success() {
-        // A 403 says why in its body; see "Debugging a 403" below.
-        return Err(format!("{status}: {body}").into());
+        eprintln!("{status}: {body}"); // a 403 says why: see "Debugging a 403" below
+        std::process::exit(1);
     }
     println!("{status}: {body}");
     Ok(())

@@ -4,11 +4,16 @@
 
 #[path = "support/child_env.rs"]
 mod child_env;
+// Only part of the server's routes are used here.
+#[allow(dead_code)]
+#[path = "support/verifying_server.rs"]
+mod verifying_server;
 
 use std::error::Error as StdError;
 
 use child_env::{checked, run_child, scenario};
-use reqwest_aws_auth::{AwsAuth, Credentials, ErrorKind};
+use reqwest_aws_auth::{AwsAuth, AwsAuthBuilder, Credentials, ErrorKind};
+use verifying_server::{Expect, Server};
 
 /// The first ```` ```rust ```` block of README.md, without the fences.
 fn readme_first_rust_block() -> String {
@@ -81,7 +86,7 @@ fn readme_quick_start_is_the_quickstart_example() {
     assert!(readme.contains("#[tokio::main]") && readme.contains("async fn main()"));
     // A 403 must not pass silently.
     assert!(
-        readme.contains("if !status.is_success()") && readme.contains("return Err("),
+        readme.contains("if !status.is_success()") && readme.contains("std::process::exit(1)"),
         "{readme}"
     );
 }
@@ -326,4 +331,130 @@ async fn no_credentials() {
     assert_eq!(lines.len(), 1, "{printed}");
     assert_eq!(main_prints.lines().count(), 1, "{main_prints}");
     assert!(auth_err.source().is_none());
+}
+
+// OpenAI clients always send `Authorization: Bearer <key>`: a placeholder, or a real OpenAI key
+// picked up from OPENAI_API_KEY. With the Bedrock presets it must never reach AWS: refused
+// unsent by default, replaced by the signature or the Bedrock key with
+// `.replace_authorization(true)`.
+const OPENAI_KEY: &str = "sk-proj-an-openai-key-from-the-environment";
+const BEDROCK_KEY: &str = "ABSKYmVkcm9jay1rZXktZm9yLXRoZS1vcGVuYWktdGVzdA==";
+const REGION: &str = "us-west-2";
+
+fn mantle_credentials() -> Credentials {
+    Credentials::new("AKIDEXAMPLE", "mantle-secret", None, None, "test")
+}
+
+fn mantle_server() -> Server {
+    Server::start(Expect {
+        credentials: mantle_credentials(),
+        region: REGION,
+        service: "bedrock-mantle",
+        bearer: Some(BEDROCK_KEY),
+    })
+}
+
+/// The presets with SigV4 and with a Bedrock key, as the OpenAI recipes configure them.
+fn presets() -> [(&'static str, AwsAuthBuilder); 3] {
+    [
+        (
+            "bedrock_mantle, SigV4",
+            AwsAuth::bedrock_mantle()
+                .region(REGION)
+                .credentials(mantle_credentials()),
+        ),
+        (
+            "bedrock_mantle, API key",
+            AwsAuth::bedrock_mantle()
+                .region(REGION)
+                .bearer_token(BEDROCK_KEY),
+        ),
+        (
+            "bedrock_runtime, API key",
+            AwsAuth::bedrock_runtime()
+                .region(REGION)
+                .bearer_token(BEDROCK_KEY),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn presets_refuse_an_openai_clients_bearer_unless_told_to_replace_it() {
+    let server = mantle_server();
+    for (name, preset) in presets() {
+        let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+            .with(preset.build().unwrap())
+            .build();
+        let err = client
+            .post(server.url("/v1/responses"))
+            .bearer_auth(OPENAI_KEY)
+            .body("{}")
+            .send()
+            .await
+            .unwrap_err();
+        let ours = reqwest_aws_auth::Error::from_middleware(&err).expect("the crate's error");
+        assert_eq!(ours.kind(), ErrorKind::AuthorizationPresent, "{name}: {ours}");
+        let message = format!("{ours} {ours:?} {err:?}");
+        assert!(message.contains(".replace_authorization(true)"), "{name}: {message}");
+        assert!(!message.contains(OPENAI_KEY), "{name}: the key in the error: {message}");
+
+        // Signing in place (no middleware) applies the same rule.
+        let mut request = reqwest::Client::new()
+            .post(server.url("/v1/responses"))
+            .bearer_auth(OPENAI_KEY)
+            .body("{}")
+            .build()
+            .unwrap();
+        let auth = presets()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .unwrap()
+            .1
+            .build()
+            .unwrap();
+        let err = auth.sign(&mut request).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::AuthorizationPresent, "{name}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn presets_with_replace_authorization_never_forward_an_openai_clients_bearer() {
+    let server = mantle_server();
+    for (name, preset) in presets() {
+        let auth = preset.replace_authorization(true).build().unwrap();
+        let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+            .with(auth.clone())
+            .build();
+        // The server accepts only a valid signature or the Bedrock key; a forwarded OpenAI key
+        // (alone, or beside our header) is refused.
+        let response = client
+            .post(server.url("/v1/responses"))
+            .bearer_auth(OPENAI_KEY)
+            .body(r#"{"model":"openai.gpt-oss-120b","input":"hi"}"#)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let report: serde_json::Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        assert_eq!(status, 200, "{name}: {report}");
+        let expected = if name.ends_with("SigV4") { "sigv4" } else { "bearer" };
+        assert_eq!(report["auth"], expected, "{name}: {report}");
+
+        // And signed in place: exactly one `Authorization`, ours.
+        let mut request = reqwest::Client::new()
+            .post(server.url("/v1/responses"))
+            .bearer_auth(OPENAI_KEY)
+            .body("{}")
+            .build()
+            .unwrap();
+        auth.sign(&mut request).await.unwrap();
+        let values: Vec<_> = request.headers().get_all("authorization").iter().collect();
+        assert_eq!(values.len(), 1, "{name}");
+        let value = values[0].to_str().unwrap();
+        assert!(!value.contains(OPENAI_KEY), "{name}");
+        assert!(
+            value.starts_with("AWS4-HMAC-SHA256 ") || value == format!("Bearer {BEDROCK_KEY}"),
+            "{name}"
+        );
+    }
 }

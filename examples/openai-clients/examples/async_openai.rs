@@ -31,7 +31,7 @@ fn openai_client(auth: AwsAuth, base_url: &str) -> Client<OpenAIConfig> {
             let request = factory.build().await?;
             http.execute(request).await.map_err(|err| match err {
                 reqwest_middleware::Error::Reqwest(err) => OpenAIError::Reqwest(err), // retried
-                err => OpenAIError::Boxed(err.into()), // the crate's error: find it with Error::find
+                err => OpenAIError::Boxed(err.into()), // the crate's error: Error::find(&*boxed)
             })
         }
     });
@@ -119,6 +119,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("    Chat Completions:   {text}\n");
         check(&text, &expected)?;
     }
+
+    // Without `.replace_authorization(true)` the preset refuses async-openai's own bearer
+    // header, unsent; the crate's error is found inside async-openai's.
+    let strict = AwsAuth::bedrock_mantle()
+        .region(REGION)
+        .credentials(demo_credentials())
+        .build()?;
+    let request = CreateResponseArgs::default()
+        .model("openai.gpt-oss-120b")
+        .input("Say hello")
+        .build()?;
+    let err = openai_client(strict, &base)
+        .responses()
+        .create(request)
+        .await
+        .err()
+        .ok_or("async-openai's bearer header went out")?;
+    // async-openai's `Boxed` is transparent: look inside it, not at it.
+    let ours = match &err {
+        OpenAIError::Boxed(inner) => reqwest_aws_auth::Error::find(inner.as_ref()),
+        _ => None,
+    }
+    .ok_or("the crate's error is not in OpenAIError::Boxed")?;
+    if ours.kind() != reqwest_aws_auth::ErrorKind::AuthorizationPresent {
+        return Err(format!("expected AuthorizationPresent, got {ours}").into());
+    }
+    println!("[without .replace_authorization(true)] refused, unsent: {ours}");
     Ok(())
 }
 
