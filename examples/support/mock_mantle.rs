@@ -4,6 +4,7 @@
 //! the Responses and Chat Completions APIs, streamed (`"stream": true`) or not, with bodies of
 //! OpenAI's shape (`usage` details included), so that typed OpenAI clients parse them.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use reqwest_aws_auth::Credentials;
@@ -16,6 +17,24 @@ pub const REGION: &str = "us-west-2";
 const ACCESS_KEY: &str = "AKIDEXAMPLE";
 const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 pub const API_KEY: &str = "ABSKZGVtby1rZXktZm9yLXRoZS1tb2NrLW1hbnRsZS1lbmRwb2ludA==";
+
+// How many verified requests to answer with `503` (as a busy endpoint does), and how many
+// passed verification: for the examples that show a client's own retries going through the
+// signer.
+static FAIL_NEXT: AtomicUsize = AtomicUsize::new(0);
+static VERIFIED: AtomicUsize = AtomicUsize::new(0);
+
+/// Makes the next `n` requests that pass verification fail with `503 Service Unavailable`.
+#[allow(dead_code)] // used by the OpenAI client examples only
+pub fn fail_next(n: usize) {
+    FAIL_NEXT.store(n, Ordering::SeqCst);
+}
+
+/// How many requests passed verification so far.
+#[allow(dead_code)] // used by the OpenAI client examples only
+pub fn verified_requests() -> usize {
+    VERIFIED.load(Ordering::SeqCst)
+}
 
 pub fn demo_credentials() -> Credentials {
     Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "demo")
@@ -122,6 +141,18 @@ async fn serve(mut socket: TcpStream) -> std::io::Result<()> {
             return socket.write_all(response.as_bytes()).await;
         }
     };
+    VERIFIED.fetch_add(1, Ordering::SeqCst);
+    if FAIL_NEXT
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+    {
+        let body = r#"{"error":{"message":"busy, try again","type":"server_error"}}"#;
+        let response = format!(
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        return socket.write_all(response.as_bytes()).await;
+    }
     let how = if authorization.starts_with("Bearer ") {
         "an API key"
     } else {

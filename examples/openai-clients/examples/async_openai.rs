@@ -120,6 +120,35 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         check(&text, &expected)?;
     }
 
+    // async-openai's retry layer sits above the signer: a 503 is retried, and the new attempt
+    // is rebuilt and signed again (the mock verifies both).
+    let client = openai_client(
+        AwsAuth::bedrock_mantle()
+            .region(REGION)
+            .credentials(demo_credentials())
+            .replace_authorization(true)
+            .build()?,
+        &base,
+    );
+    let request = CreateResponseArgs::default()
+        .model("openai.gpt-oss-120b")
+        .input("Say hello")
+        .build()?;
+    let before = mock_mantle::verified_requests();
+    mock_mantle::fail_next(1);
+    let response = client.responses().create(request).await?;
+    let attempts = mock_mantle::verified_requests() - before;
+    check(
+        &response.output_text().unwrap_or_default(),
+        "Hello from the mock Mantle endpoint, reached with SigV4.",
+    )?;
+    if attempts != 2 {
+        return Err(
+            format!("expected a 503 and one retry, the mock saw {attempts} requests").into(),
+        );
+    }
+    println!("[retry] a 503, then async-openai's retry: {attempts} signed requests, both verified");
+
     // Without `.replace_authorization(true)` the preset refuses async-openai's own bearer
     // header, unsent; the crate's error is found inside async-openai's.
     let strict = AwsAuth::bedrock_mantle()
