@@ -393,10 +393,20 @@ async fn presets_refuse_an_openai_clients_bearer_unless_told_to_replace_it() {
             .await
             .unwrap_err();
         let ours = reqwest_aws_auth::Error::from_middleware(&err).expect("the crate's error");
-        assert_eq!(ours.kind(), ErrorKind::AuthorizationPresent, "{name}: {ours}");
+        assert_eq!(
+            ours.kind(),
+            ErrorKind::AuthorizationPresent,
+            "{name}: {ours}"
+        );
         let message = format!("{ours} {ours:?} {err:?}");
-        assert!(message.contains(".replace_authorization(true)"), "{name}: {message}");
-        assert!(!message.contains(OPENAI_KEY), "{name}: the key in the error: {message}");
+        assert!(
+            message.contains(".replace_authorization(true)"),
+            "{name}: {message}"
+        );
+        assert!(
+            !message.contains(OPENAI_KEY),
+            "{name}: the key in the error: {message}"
+        );
 
         // Signing in place (no middleware) applies the same rule.
         let mut request = reqwest::Client::new()
@@ -435,9 +445,14 @@ async fn presets_with_replace_authorization_never_forward_an_openai_clients_bear
             .await
             .unwrap();
         let status = response.status();
-        let report: serde_json::Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        let report: serde_json::Value =
+            serde_json::from_str(&response.text().await.unwrap()).unwrap();
         assert_eq!(status, 200, "{name}: {report}");
-        let expected = if name.ends_with("SigV4") { "sigv4" } else { "bearer" };
+        let expected = if name.ends_with("SigV4") {
+            "sigv4"
+        } else {
+            "bearer"
+        };
         assert_eq!(report["auth"], expected, "{name}: {report}");
 
         // And signed in place: exactly one `Authorization`, ours.
