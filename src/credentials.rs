@@ -382,24 +382,67 @@ impl Resolver {
 const CHAIN_FIX: &str = "run `aws configure` or `aws sso login`, set AWS_PROFILE or \
      AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass `.credentials(...)` to the builder";
 
+/// One paragraph: what was tried (with each source's own reason when the SDK's chain gave
+/// them) and the fix. The SDK's error is not kept as the source: its chain is the same list
+/// again, and apps that print `source()` chains would show every source twice.
 fn no_credentials(profile: Option<&str>, cause: Option<&CredentialsError>) -> Error {
     let profile_hint = match profile {
         Some(p) => format!(" (profile `{p}`)"),
         None => String::new(),
     };
-    let cause = cause
-        .map(|c| format!(" ({})", error_chain(c)))
-        .unwrap_or_default();
+    let tried = cause.and_then(|c| chain_attempts(c)).unwrap_or_else(|| {
+        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the shared config and credentials files \
+         (~/.aws/config, ~/.aws/credentials: static keys, SSO, credential_process, assume-role, \
+         web identity, `aws login`), then container and instance metadata"
+            .to_owned()
+    });
     Error::new(
         ErrorKind::NoCredentials,
         format!(
-            "no AWS credentials found{profile_hint}{cause}. Tried the AWS SDK's default chain: \
-             AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the shared config and credentials files \
-             (~/.aws/config, ~/.aws/credentials: static keys, SSO, credential_process, \
-             assume-role, web identity, `aws login`), then container and instance metadata. \
+            "no AWS credentials found{profile_hint}. Tried the AWS SDK's default chain: {tried}. \
              Fix: {CHAIN_FIX}"
         ),
     )
+}
+
+/// The sources the SDK's default chain tried and why each had nothing, on one line:
+/// `Environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY not set), Profile (~/.aws/config,
+/// ~/.aws/credentials: nothing), ...`. `None` unless the chain listed them (its
+/// `Attempted:` lines), so that an unexpected shape falls back to the fixed list.
+fn chain_attempts(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    const NOT_ENABLED: &str = "the credential provider was not enabled";
+    let mut current = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if let Some((_, list)) = text.split_once("Attempted:") {
+            let mut attempts = Vec::new();
+            for line in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                let (name, reason) = line.split_once(": ").unwrap_or((line, NOT_ENABLED));
+                if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    return None;
+                }
+                let reason = reason
+                    .strip_prefix(NOT_ENABLED)
+                    .map(|r| r.trim_start_matches(": "))
+                    .unwrap_or(reason);
+                let reason = match (name, reason) {
+                    ("Environment", "" | "environment variable not set") => {
+                        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY not set"
+                    }
+                    ("Profile", "") => {
+                        "~/.aws/config, ~/.aws/credentials: no static keys, SSO, \
+                         credential_process, assume-role or `aws login`"
+                    }
+                    (_, "") => "nothing",
+                    (_, reason) => reason,
+                };
+                attempts.push(format!("{name} ({reason})"));
+            }
+            return (!attempts.is_empty()).then(|| attempts.join(", "));
+        }
+        current = e.source();
+    }
+    None
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {
@@ -415,12 +458,15 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 
 /// `default_chain`: the provider is the SDK's chain, whose last sources (container and
 /// instance metadata) fail when nothing earlier had credentials: say how to configure some.
+/// The provider's error chain is in the message, on one line, and not kept again as the
+/// source, so that it is printed once however the app prints errors.
 fn provider_error(err: CredentialsError, profile: Option<&str>, default_chain: bool) -> Error {
     let chain_fix = if default_chain {
         format!(". To configure credentials: {CHAIN_FIX}")
     } else {
         String::new()
     };
+    let cause = || error_chain(&err).replace('\n', " ");
     match &err {
         CredentialsError::CredentialsNotLoaded(_) => no_credentials(profile, Some(&err)),
         CredentialsError::ProviderTimedOut(_) => Error::new(
@@ -428,7 +474,7 @@ fn provider_error(err: CredentialsError, profile: Option<&str>, default_chain: b
             format!(
                 "the AWS credentials provider timed out ({}); try again, and check that the \
                  metadata or SSO endpoint it uses is reachable{chain_fix}",
-                error_chain(&err)
+                cause()
             ),
         )
         .retryable(true),
@@ -437,7 +483,7 @@ fn provider_error(err: CredentialsError, profile: Option<&str>, default_chain: b
             format!(
                 "the AWS credentials configuration is invalid ({}); fix the profile or \
                  environment it names",
-                error_chain(&err)
+                cause()
             ),
         ),
         _ => Error::new(
@@ -445,12 +491,11 @@ fn provider_error(err: CredentialsError, profile: Option<&str>, default_chain: b
             format!(
                 "the AWS credentials provider failed ({}); if an SSO session expired run \
                  `aws sso login`{chain_fix}",
-                error_chain(&err)
+                cause()
             ),
         )
         .retryable(true),
     }
-    .with_source(err)
 }
 
 /// What the cache needs to know about where its credentials come from.

@@ -18,7 +18,7 @@ pub enum ErrorKind {
     /// a profile, SSO, ...) or pass credentials to the builder.
     NoCredentials,
     /// A credential provider failed (a network error, an expired SSO session, a
-    /// `credential_process` that exited non-zero, ...). The source error says why.
+    /// `credential_process` that exited non-zero, ...). The message says why.
     CredentialsProvider,
     /// A credential or bearer-token provider did not answer within
     /// [`credentials_timeout`](crate::AwsAuthBuilder::credentials_timeout) (default 5 s).

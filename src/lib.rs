@@ -106,6 +106,9 @@ pub mod verify;
 pub mod wiremock;
 
 pub use auth::{AwsAuth, ReqwestClientBuilder, Signable};
+/// AWS credentials for [`AwsAuthBuilder::credentials`], re-exported from
+/// `aws-credential-types` so that passing your own needs no extra dependency.
+pub use aws_credential_types::Credentials;
 pub use builder::AwsAuthBuilder;
 pub use error::{Error, ErrorKind, MiddlewareError};
 pub use options::RequestOptions;

@@ -1,11 +1,13 @@
 //! A mock Amazon Bedrock Mantle endpoint on loopback, shared by the examples. It checks
 //! requests for real: SigV4 signatures with `reqwest_aws_auth::verify` (after dropping header
-//! names that contain `_`, as Mantle does), API keys by constant-time comparison. It answers a
-//! Responses API request with a short event stream.
+//! names that contain `_`, as Mantle does), API keys by constant-time comparison. It answers
+//! the Responses and Chat Completions APIs, streamed (`"stream": true`) or not, with bodies of
+//! OpenAI's shape (`usage` details included), so that typed OpenAI clients parse them.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use aws_credential_types::Credentials;
+use reqwest_aws_auth::Credentials;
 use reqwest_aws_auth::verify::{ReceivedRequest, Verifier};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -15,6 +17,24 @@ pub const REGION: &str = "us-west-2";
 const ACCESS_KEY: &str = "AKIDEXAMPLE";
 const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 pub const API_KEY: &str = "ABSKZGVtby1rZXktZm9yLXRoZS1tb2NrLW1hbnRsZS1lbmRwb2ludA==";
+
+// How many verified requests to answer with `503` (as a busy endpoint does), and how many
+// passed verification: for the examples that show a client's own retries going through the
+// signer.
+static FAIL_NEXT: AtomicUsize = AtomicUsize::new(0);
+static VERIFIED: AtomicUsize = AtomicUsize::new(0);
+
+/// Makes the next `n` requests that pass verification fail with `503 Service Unavailable`.
+#[allow(dead_code)] // used by the OpenAI client examples only
+pub fn fail_next(n: usize) {
+    FAIL_NEXT.store(n, Ordering::SeqCst);
+}
+
+/// How many requests passed verification so far.
+#[allow(dead_code)] // used by the OpenAI client examples only
+pub fn verified_requests() -> usize {
+    VERIFIED.load(Ordering::SeqCst)
+}
 
 pub fn demo_credentials() -> Credentials {
     Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "demo")
@@ -121,11 +141,53 @@ async fn serve(mut socket: TcpStream) -> std::io::Result<()> {
             return socket.write_all(response.as_bytes()).await;
         }
     };
+    VERIFIED.fetch_add(1, Ordering::SeqCst);
+    if FAIL_NEXT
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+    {
+        let body = r#"{"error":{"message":"busy, try again","type":"server_error"}}"#;
+        let response = format!(
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        return socket.write_all(response.as_bytes()).await;
+    }
     let how = if authorization.starts_with("Bearer ") {
         "an API key"
     } else {
         "SigV4"
     };
+    let text = format!("Hello from the mock Mantle endpoint, reached with {how}.");
+    let request: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let model = request["model"].as_str().unwrap_or("openai.gpt-oss-120b");
+    let stream = request["stream"].as_bool().unwrap_or(false);
+    let path = target.split('?').next().unwrap_or_default();
+    let api = if path.ends_with("/responses") {
+        Api::Responses
+    } else if path.ends_with("/chat/completions") {
+        Api::ChatCompletions
+    } else {
+        let body = r#"{"message":"the mock serves /responses and /chat/completions"}"#;
+        let response = format!(
+            "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        return socket.write_all(response.as_bytes()).await;
+    };
+    if !stream {
+        let answer = match api {
+            Api::Responses => response_object(model, &text),
+            Api::ChatCompletions => chat_completion(model, &text),
+        }
+        .to_string();
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-demo-verified: {verified}\r\n\
+             content-length: {}\r\n\r\n{answer}",
+            answer.len()
+        );
+        return socket.write_all(response.as_bytes()).await;
+    }
     socket
         .write_all(
             format!(
@@ -135,19 +197,215 @@ async fn serve(mut socket: TcpStream) -> std::io::Result<()> {
             .as_bytes(),
         )
         .await?;
-    let text = format!("Hello from the mock Mantle endpoint, reached with {how}.");
+    match api {
+        Api::Responses => stream_response(&mut socket, model, &text).await?,
+        Api::ChatCompletions => stream_chat_completion(&mut socket, model, &text).await?,
+    }
+    socket.write_all(b"0\r\n\r\n").await
+}
+
+enum Api {
+    Responses,
+    ChatCompletions,
+}
+
+// Fixed ids and times: the mock answers the same way every run.
+const RESPONSE_ID: &str = "resp_mock";
+const MESSAGE_ID: &str = "msg_mock";
+const CREATED: u64 = 1_780_000_000;
+
+/// Token counts for a short prompt and `text`, in both APIs' shapes: typed clients refuse an
+/// answer whose `usage` lacks the details objects.
+fn response_usage(text: &str) -> serde_json::Value {
+    let output = text.split(' ').count();
+    serde_json::json!({
+        "input_tokens": 8,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": output,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": 8 + output,
+    })
+}
+
+fn chat_usage(text: &str) -> serde_json::Value {
+    let output = text.split(' ').count();
+    serde_json::json!({
+        "prompt_tokens": 8,
+        "completion_tokens": output,
+        "total_tokens": 8 + output,
+        "prompt_tokens_details": {"cached_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": 0},
+    })
+}
+
+fn output_message(text: &str, status: &str) -> serde_json::Value {
+    let content = if text.is_empty() {
+        serde_json::json!([])
+    } else {
+        serde_json::json!([output_text(text)])
+    };
+    serde_json::json!({
+        "type": "message",
+        "id": MESSAGE_ID,
+        "role": "assistant",
+        "status": status,
+        "content": content,
+    })
+}
+
+fn output_text(text: &str) -> serde_json::Value {
+    serde_json::json!({"type": "output_text", "text": text, "annotations": [], "logprobs": []})
+}
+
+/// A Responses API `response` object; `text` empty for one still in progress.
+fn response_object(model: &str, text: &str) -> serde_json::Value {
+    let (status, output, usage) = if text.is_empty() {
+        (
+            "in_progress",
+            serde_json::json!([]),
+            serde_json::Value::Null,
+        )
+    } else {
+        (
+            "completed",
+            serde_json::json!([output_message(text, "completed")]),
+            response_usage(text),
+        )
+    };
+    serde_json::json!({
+        "id": RESPONSE_ID,
+        "object": "response",
+        "created_at": CREATED,
+        "model": model,
+        "status": status,
+        "output": output,
+        "usage": usage,
+    })
+}
+
+fn chat_completion(model: &str, text: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": "chatcmpl-mock",
+        "object": "chat.completion",
+        "created": CREATED,
+        "model": model,
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": text},
+            "finish_reason": "stop",
+            "logprobs": null,
+        }],
+        "usage": chat_usage(text),
+    })
+}
+
+/// The event sequence OpenAI sends for a streamed response with one text message.
+async fn stream_response(socket: &mut TcpStream, model: &str, text: &str) -> std::io::Result<()> {
+    let mut sequence = 0u64;
+    let mut event = |name: &str, mut data: serde_json::Value| {
+        data["type"] = name.into();
+        data["sequence_number"] = sequence.into();
+        sequence += 1;
+        (name.to_owned(), data)
+    };
+    let in_progress = response_object(model, "");
+    let part = serde_json::json!({"item_id": MESSAGE_ID, "output_index": 0, "content_index": 0});
+    let mut opening = vec![
+        event(
+            "response.created",
+            serde_json::json!({"response": in_progress}),
+        ),
+        event(
+            "response.output_item.added",
+            serde_json::json!({"output_index": 0, "item": output_message("", "in_progress")}),
+        ),
+    ];
+    let mut added = part.clone();
+    added["part"] = output_text("");
+    opening.push(event("response.content_part.added", added));
+    for (name, data) in &opening {
+        send_event(socket, name, data).await?;
+    }
     for word in text.split_inclusive(' ') {
-        let data = serde_json::json!({"type": "response.output_text.delta", "delta": word});
-        send_event(&mut socket, "response.output_text.delta", &data).await?;
+        let mut delta = part.clone();
+        delta["delta"] = word.into();
+        delta["logprobs"] = serde_json::json!([]);
+        let (name, data) = event("response.output_text.delta", delta);
+        send_event(socket, &name, &data).await?;
         tokio::time::sleep(Duration::from_millis(60)).await;
     }
-    send_event(
-        &mut socket,
-        "response.completed",
-        &serde_json::json!({"type": "response.completed"}),
-    )
-    .await?;
-    socket.write_all(b"0\r\n\r\n").await
+    let mut text_done = part.clone();
+    text_done["text"] = text.into();
+    text_done["logprobs"] = serde_json::json!([]);
+    let mut part_done = part.clone();
+    part_done["part"] = output_text(text);
+    let closing = [
+        event("response.output_text.done", text_done),
+        event("response.content_part.done", part_done),
+        event(
+            "response.output_item.done",
+            serde_json::json!({"output_index": 0, "item": output_message(text, "completed")}),
+        ),
+        event(
+            "response.completed",
+            serde_json::json!({"response": response_object(model, text)}),
+        ),
+    ];
+    for (name, data) in &closing {
+        send_event(socket, name, data).await?;
+    }
+    Ok(())
+}
+
+/// Chat Completions chunks, the usage chunk OpenAI sends last, then `[DONE]`.
+async fn stream_chat_completion(
+    socket: &mut TcpStream,
+    model: &str,
+    text: &str,
+) -> std::io::Result<()> {
+    let chunk = |delta: serde_json::Value, finish: Option<&str>, usage: serde_json::Value| {
+        let choices = if delta.is_null() {
+            serde_json::json!([])
+        } else {
+            serde_json::json!([{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": null}])
+        };
+        serde_json::json!({
+            "id": "chatcmpl-mock",
+            "object": "chat.completion.chunk",
+            "created": CREATED,
+            "model": model,
+            "choices": choices,
+            "usage": usage,
+        })
+    };
+    let role = chunk(
+        serde_json::json!({"role": "assistant", "content": ""}),
+        None,
+        serde_json::Value::Null,
+    );
+    send_data(socket, &role.to_string()).await?;
+    for word in text.split_inclusive(' ') {
+        let data = chunk(
+            serde_json::json!({"content": word}),
+            None,
+            serde_json::Value::Null,
+        );
+        send_data(socket, &data.to_string()).await?;
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    let stop = chunk(serde_json::json!({}), Some("stop"), serde_json::Value::Null);
+    send_data(socket, &stop.to_string()).await?;
+    let usage = chunk(serde_json::Value::Null, None, chat_usage(text));
+    send_data(socket, &usage.to_string()).await?;
+    send_data(socket, "[DONE]").await
+}
+
+async fn send_data(socket: &mut TcpStream, data: &str) -> std::io::Result<()> {
+    let event = format!("data: {data}\n\n");
+    socket
+        .write_all(format!("{:x}\r\n{event}\r\n", event.len()).as_bytes())
+        .await?;
+    socket.flush().await
 }
 
 async fn send_event(

@@ -1,0 +1,1 @@
+//! Examples only: see `examples/`. This library is empty so that the package has a target.
