@@ -60,21 +60,15 @@ impl<T: Copy> PerHost<T> {
 
     /// What is known about `url`'s host.
     pub(crate) fn get(&self, url: &Url) -> Option<T> {
-        if !self.any.load(Ordering::Acquire) {
-            return None;
-        }
-        let entries = self
-            .entries
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries
-            .iter()
-            .find(|(key, _)| key.is(url))
-            .map(|(_, value)| *value)
+        self.find(|key| key.is(url))
     }
 
     /// What is known about `key`.
     pub(crate) fn get_key(&self, key: &HostKey) -> Option<T> {
+        self.find(|k| k == key)
+    }
+
+    fn find(&self, matches: impl Fn(&HostKey) -> bool) -> Option<T> {
         if !self.any.load(Ordering::Acquire) {
             return None;
         }
@@ -84,7 +78,7 @@ impl<T: Copy> PerHost<T> {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         entries
             .iter()
-            .find(|(k, _)| k == key)
+            .find(|(key, _)| matches(key))
             .map(|(_, value)| *value)
     }
 
