@@ -614,10 +614,13 @@ impl fmt::Display for RejectReason {
 /// A refused request: which check failed, why, and the canonical request and string-to-sign
 /// the verifier computed (when it got that far).
 ///
-/// `Display` prints all of it, ready for a test failure message. The value of
-/// `x-amz-security-token` (header, or query parameter) is redacted in the canonical request
-/// shown, as `aws-sigv4` does when it logs one, so the hash in the string-to-sign is that of
-/// the unredacted text. No secret key or session token appears in `Display` or `Debug`.
+/// `Display` prints all of it, ready for a test failure message. The values of
+/// `x-amz-security-token` (header, or query parameter) and of the other headers that carry
+/// secrets (`authorization`, `proxy-authorization`, `cookie`, `x-api-key`, SSE-C keys) are
+/// redacted in the canonical request shown, as `aws-sigv4` does when it logs one, so the hash
+/// in the string-to-sign is that of the unredacted text. No secret key, session token or
+/// `Authorization` text appears in `Display` or `Debug`; values quoted from the request are
+/// cut to 100 characters. Bytes that are not UTF-8 are shown as `\xFF`.
 #[derive(Clone, Debug)]
 pub struct Rejection {
     reason: RejectReason,
