@@ -46,6 +46,7 @@
 //! # Ok::<(), reqwest_aws_auth::verify::Rejection>(())
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
@@ -65,6 +66,23 @@ const X_AMZ_DATE: &str = "x-amz-date";
 const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
 const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
 const DEFAULT_MAX_SKEW: Duration = Duration::from_secs(5 * 60);
+/// Headers whose values are shown redacted: credentials and keys a request may carry, signed
+/// or not (`Authorization` itself, when a client lists it in `SignedHeaders`).
+const SECRET_HEADERS: [&str; 7] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    X_AMZ_SECURITY_TOKEN,
+    "x-api-key",
+    "x-amz-server-side-encryption-customer-key",
+    "x-amz-copy-source-server-side-encryption-customer-key",
+];
+
+fn is_secret_header(name: &str) -> bool {
+    SECRET_HEADERS
+        .iter()
+        .any(|secret| name.trim().eq_ignore_ascii_case(secret))
+}
 
 /// A request as a server received it, in plain parts.
 ///
@@ -91,7 +109,7 @@ impl fmt::Debug for ReceivedRequest<'_> {
             .headers
             .iter()
             .map(|(name, value)| {
-                if crate::signing_log::is_secret_header(name) {
+                if is_secret_header(name) {
                     (*name, "** redacted **")
                 } else {
                     (*name, *value)
@@ -227,6 +245,22 @@ impl Verifier {
     /// [appended after signing](Self::presign_session_token)); the payload hash is
     /// `UNSIGNED-PAYLOAD` for S3 signing names and the body's SHA-256 otherwise.
     pub fn verify(&self, request: &ReceivedRequest<'_>) -> Result<(), Rejection> {
+        let headers: Vec<(&str, &[u8])> = request
+            .headers
+            .iter()
+            .map(|(name, value)| (*name, value.as_bytes()))
+            .collect();
+        self.verify_received(&Received {
+            method: request.method,
+            target: request.target,
+            headers: &headers,
+            body: request.body,
+        })
+    }
+
+    /// [`verify`](Self::verify) for header values as bytes: what a server received may not be
+    /// UTF-8, and the signature covers the bytes, not a decoding of them.
+    pub(crate) fn verify_received(&self, request: &Received<'_>) -> Result<(), Rejection> {
         if query::is_query_signed(request) {
             return self.verify_query(request);
         }
@@ -244,13 +278,13 @@ impl Verifier {
                 RejectReason::DateNotSigned,
                 format!(
                     "`x-amz-date` is not in SignedHeaders=`{}`",
-                    auth.signed_headers
+                    shown(&auth.signed_headers)
                 ),
             );
         }
 
         let tokens = computed.headers.values(X_AMZ_SECURITY_TOKEN);
-        match (self.credentials.session_token(), tokens.as_slice()) {
+        match (self.credentials.session_token(), tokens) {
             (Some(_), []) => {
                 return reject(
                     RejectReason::MissingSessionToken,
@@ -264,12 +298,11 @@ impl Verifier {
                     RejectReason::SessionTokenNotSigned,
                     format!(
                         "x-amz-security-token is sent but not in SignedHeaders=`{}`",
-                        auth.signed_headers
+                        shown(&auth.signed_headers)
                     ),
                 );
             }
-            (Some(expected), [received])
-                if bool::from(received.as_bytes().ct_eq(expected.as_bytes())) => {}
+            (Some(expected), [received]) if bool::from(received.ct_eq(expected.as_bytes())) => {}
             (Some(_), _) => {
                 return reject(
                     RejectReason::SessionTokenMismatch,
@@ -293,7 +326,10 @@ impl Verifier {
         {
             return reject(
                 RejectReason::MissingSignedHeader,
-                format!("`{missing}` is in SignedHeaders but the request has no such header"),
+                format!(
+                    "`{}` is in SignedHeaders but the request has no such header",
+                    shown(missing)
+                ),
             );
         }
 
@@ -321,8 +357,7 @@ impl Verifier {
             );
         }
 
-        let content_sha256 = computed.headers.values(X_AMZ_CONTENT_SHA256);
-        match content_sha256.as_slice() {
+        match computed.headers.values(X_AMZ_CONTENT_SHA256) {
             [] if is_s3_like(&self.service) => {
                 return reject(
                     RejectReason::MissingContentSha256,
@@ -339,17 +374,18 @@ impl Verifier {
                         RejectReason::ContentSha256NotSigned,
                         format!(
                             "x-amz-content-sha256 is sent but not in SignedHeaders=`{}`",
-                            auth.signed_headers
+                            shown(&auth.signed_headers)
                         ),
                     );
                 }
-                let value = value.trim();
-                if !is_unhashed_payload(value) && value != computed.body_sha256 {
+                let value = value.trim_ascii();
+                if !is_unhashed_payload(value) && value != computed.body_sha256.as_bytes() {
                     return reject(
                         RejectReason::BodyHashMismatch,
                         format!(
-                            "x-amz-content-sha256 is `{value}` but the body received ({} bytes) \
+                            "x-amz-content-sha256 is `{}` but the body received ({} bytes) \
                              hashes to `{}`",
+                            shown(&display_bytes(value)),
                             request.body.len(),
                             computed.body_sha256
                         ),
@@ -420,7 +456,7 @@ impl Verifier {
                 RejectReason::WrongAccessKey,
                 format!(
                     "signed with access key id `{}`, expected `{}`",
-                    scope.access_key_id,
+                    shown(&scope.access_key_id),
                     self.credentials.access_key_id()
                 ),
             ));
@@ -429,8 +465,9 @@ impl Verifier {
             return Err((
                 RejectReason::WrongScopeDate,
                 format!(
-                    "the scope's date `{}` is not the date of {date_name} `{date}`",
-                    scope.date
+                    "the scope's date `{}` is not the date of {date_name} `{}`",
+                    shown(&scope.date),
+                    shown(date)
                 ),
             ));
         }
@@ -439,7 +476,8 @@ impl Verifier {
                 RejectReason::WrongRegion,
                 format!(
                     "signed for region `{}`, expected `{}`",
-                    scope.region, self.region
+                    shown(&scope.region),
+                    self.region
                 ),
             ));
         }
@@ -448,7 +486,8 @@ impl Verifier {
                 RejectReason::WrongService,
                 format!(
                     "signed for service `{}`, expected `{}`",
-                    scope.service, self.service
+                    shown(&scope.service),
+                    self.service
                 ),
             ));
         }
@@ -457,7 +496,7 @@ impl Verifier {
                 RejectReason::WrongScopeTerminator,
                 format!(
                     "the scope ends in `{}`, expected `{TERMINATOR}`",
-                    scope.terminator
+                    shown(&scope.terminator)
                 ),
             ));
         }
@@ -466,7 +505,7 @@ impl Verifier {
                 RejectReason::HostNotSigned,
                 format!(
                     "`host` is not in {signed_headers_name}=`{}`",
-                    auth.signed_headers
+                    shown(&auth.signed_headers)
                 ),
             ));
         }
@@ -576,9 +615,12 @@ impl fmt::Display for RejectReason {
 /// the verifier computed (when it got that far).
 ///
 /// `Display` prints all of it, ready for a test failure message. The values of
-/// `x-amz-security-token` (header, or query parameter), SSE-C keys and other secrets are
-/// redacted in the canonical request shown, as `aws-sigv4` does when it logs one, so the hash in the string-to-sign is that of
-/// the unredacted text. No secret key or session token appears in `Display` or `Debug`.
+/// `x-amz-security-token` (header, or query parameter) and of the other headers that carry
+/// secrets (`authorization`, `proxy-authorization`, `cookie`, `x-api-key`, SSE-C keys) are
+/// redacted in the canonical request shown, as `aws-sigv4` does when it logs one, so the hash
+/// in the string-to-sign is that of the unredacted text. No secret key, session token or
+/// `Authorization` text appears in `Display` or `Debug`; values quoted from the request are
+/// cut to 100 characters. Bytes that are not UTF-8 are shown as `\xFF`.
 #[derive(Clone, Debug)]
 pub struct Rejection {
     reason: RejectReason,
@@ -641,14 +683,53 @@ impl fmt::Display for Rejection {
 impl std::error::Error for Rejection {}
 
 /// `x-amz-content-sha256` values that stand for a body not hashed into the signature.
-fn is_unhashed_payload(value: &str) -> bool {
-    value == "UNSIGNED-PAYLOAD" || value.starts_with("STREAMING-")
+fn is_unhashed_payload(value: &[u8]) -> bool {
+    value == b"UNSIGNED-PAYLOAD" || value.starts_with(b"STREAMING-")
+}
+
+/// A request as received, with header values as the bytes on the wire.
+pub(crate) struct Received<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) target: &'a str,
+    pub(crate) headers: &'a [(&'a str, &'a [u8])],
+    pub(crate) body: &'a [u8],
+}
+
+/// Text from a request, for a message: at most `SHOWN_CHARS` characters (a received value can
+/// be megabytes long), escaped so that it cannot start a new log line.
+fn shown(text: &str) -> String {
+    const SHOWN_CHARS: usize = 100;
+    match text.char_indices().nth(SHOWN_CHARS) {
+        None => text.escape_debug().to_string(),
+        Some((end, _)) => format!(
+            "{}... ({} bytes in all)",
+            text[..end].escape_debug(),
+            text.len()
+        ),
+    }
+}
+
+/// Bytes as text for display, each byte that is not UTF-8 written `\xFF`: a lossy decoding
+/// would show bytes that differ as the same text.
+fn display_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    push_display(bytes, &mut out);
+    out
+}
+
+fn push_display(bytes: &[u8], out: &mut String) {
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
 }
 
 /// Everything computed from the request before any check against the verifier's settings.
-struct Computed {
+struct Computed<'a> {
     auth: Authorization,
-    headers: Headers,
+    headers: Headers<'a>,
     amz_date: String,
     time: SystemTime,
     body_sha256: String,
@@ -658,15 +739,11 @@ struct Computed {
     plus_as_space: Option<String>,
 }
 
-impl Computed {
-    fn new(
-        request: &ReceivedRequest<'_>,
-        s3: bool,
-        normalize_path: bool,
-    ) -> Result<Self, Rejection> {
+impl<'a> Computed<'a> {
+    fn new(request: &Received<'a>, s3: bool, normalize_path: bool) -> Result<Self, Rejection> {
         let (path, query) = split_target(request.target)?;
         let headers = Headers::new(request.headers);
-        let auth = match headers.values("authorization").as_slice() {
+        let auth = match headers.values("authorization") {
             [] => {
                 return Err(Rejection::early(
                     RejectReason::MissingAuthorization,
@@ -681,14 +758,14 @@ impl Computed {
                 ));
             }
         };
-        let amz_date = match headers.values(X_AMZ_DATE).as_slice() {
+        let amz_date = match headers.values(X_AMZ_DATE) {
             [] => {
                 return Err(Rejection::early(
                     RejectReason::MissingDate,
                     "the request has no x-amz-date header",
                 ));
             }
-            [value] => value.trim().to_owned(),
+            [value] => display_bytes(value.trim_ascii()),
             _ => {
                 return Err(Rejection::early(
                     RejectReason::MalformedDate,
@@ -699,14 +776,17 @@ impl Computed {
         let time = crate::amz_date::parse(&amz_date).ok_or_else(|| {
             Rejection::early(
                 RejectReason::MalformedDate,
-                format!("x-amz-date `{amz_date}` is not a YYYYMMDD'T'HHMMSS'Z' timestamp"),
+                format!(
+                    "x-amz-date `{}` is not a YYYYMMDD'T'HHMMSS'Z' timestamp",
+                    shown(&amz_date)
+                ),
             )
         })?;
 
         let body_sha256 = sha256_hex(request.body);
-        let payload_hash = match headers.values(X_AMZ_CONTENT_SHA256).as_slice() {
-            [value] => value.trim().to_owned(),
-            _ => body_sha256.clone(),
+        let payload_hash = match headers.values(X_AMZ_CONTENT_SHA256) {
+            [value] => value.trim_ascii(),
+            _ => body_sha256.as_bytes(),
         };
 
         let canonical_uri = if s3 {
@@ -715,43 +795,27 @@ impl Computed {
             canonical_path(path, normalize_path)
         };
         let canonical_query = canonical_query_of(query, PlusReading::Literal);
-        let mut canonical = format!("{}\n{canonical_uri}\n{canonical_query}\n", request.method);
-        let mut redacted = format!(
-            "{}\n{canonical_uri}\n{}\n",
-            request.method,
-            redact_query(&canonical_query)
-        );
-        let mut rest = String::new();
-        for name in auth.signed_header_names() {
-            let value = headers.canonical_value(name);
-            rest.push_str(&format!("{name}:{value}\n"));
-            if crate::signing_log::is_secret_header(name) {
-                redacted.push_str(&format!("{name}:** redacted (length={}) **\n", value.len()));
-            } else {
-                redacted.push_str(&format!("{name}:{value}\n"));
-            }
-        }
-        let tail = format!("\n{}\n{payload_hash}", auth.signed_headers);
-        rest.push_str(&tail);
-        canonical.push_str(&rest);
-        redacted.push_str(&tail);
+        let head = |canonical_query: &str| {
+            format!("{}\n{canonical_uri}\n{canonical_query}\n", request.method)
+        };
+        let mut redacted = head(&redact_query(&canonical_query));
+        let (rest, shown_rest) = canonical_headers(&auth, &headers, payload_hash);
+        redacted.push_str(&shown_rest);
 
-        let string_to_sign_of = |canonical: &str| {
+        let string_to_sign_of = |head: String| {
+            let mut canonical = head.into_bytes();
+            canonical.extend_from_slice(&rest);
             format!(
                 "{ALGORITHM}\n{amz_date}\n{}\n{}",
                 auth.scope.as_string(),
-                sha256_hex(canonical.as_bytes())
+                sha256_hex(&canonical)
             )
         };
-        let string_to_sign = string_to_sign_of(&canonical);
+        let string_to_sign = string_to_sign_of(head(&canonical_query));
         // Services differ on a literal `+` in the query: a plus, or a space (form encoding).
-        let plus_as_space = query.contains('+').then(|| {
-            let canonical_query = canonical_query_of(query, PlusReading::Space);
-            string_to_sign_of(&format!(
-                "{}\n{canonical_uri}\n{canonical_query}\n{rest}",
-                request.method
-            ))
-        });
+        let plus_as_space = query
+            .contains('+')
+            .then(|| string_to_sign_of(head(&canonical_query_of(query, PlusReading::Space))));
         Ok(Self {
             auth,
             headers,
@@ -774,49 +838,83 @@ impl Computed {
     }
 }
 
-/// The received headers, names lowercased, in order.
-struct Headers(Vec<(String, String)>);
+/// The canonical request after its query line: the signed headers, their names and the
+/// payload hash, as the bytes that are hashed, and as shown (secret values redacted, bytes
+/// that are not UTF-8 escaped).
+fn canonical_headers(
+    auth: &Authorization,
+    headers: &Headers<'_>,
+    payload_hash: &[u8],
+) -> (Vec<u8>, String) {
+    let mut rest = Vec::new();
+    let mut shown = String::new();
+    for name in auth.signed_header_names() {
+        let start = rest.len() + name.len() + 1;
+        rest.extend_from_slice(name.as_bytes());
+        rest.push(b':');
+        headers.canonical_value(name, &mut rest);
+        shown.push_str(name);
+        shown.push(':');
+        if is_secret_header(name) {
+            shown.push_str(&format!("** redacted (length={}) **", rest.len() - start));
+        } else {
+            push_display(&rest[start..], &mut shown);
+        }
+        rest.push(b'\n');
+        shown.push('\n');
+    }
+    for part in [b"\n", auth.signed_headers.as_bytes(), b"\n", payload_hash] {
+        rest.extend_from_slice(part);
+    }
+    shown.push('\n');
+    shown.push_str(&auth.signed_headers);
+    shown.push('\n');
+    push_display(payload_hash, &mut shown);
+    (rest, shown)
+}
 
-impl Headers {
-    fn new(headers: &[(&str, &str)]) -> Self {
-        Self(
-            headers
-                .iter()
-                .map(|(name, value)| (name.trim().to_ascii_lowercase(), (*value).to_owned()))
-                .collect(),
-        )
+/// The received headers by lowercased name, each name's values in the order received. Looked
+/// up once per signed name, so the cost stays linear in the size of the request.
+struct Headers<'a>(HashMap<String, Vec<&'a [u8]>>);
+
+impl<'a> Headers<'a> {
+    fn new(headers: &[(&str, &'a [u8])]) -> Self {
+        let mut by_name: HashMap<String, Vec<&'a [u8]>> = HashMap::with_capacity(headers.len());
+        for (name, value) in headers {
+            by_name
+                .entry(name.trim().to_ascii_lowercase())
+                .or_default()
+                .push(value);
+        }
+        Self(by_name)
     }
 
-    fn values(&self, name: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
+    fn values(&self, name: &str) -> &[&'a [u8]] {
+        self.0.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// Every value of `name`, each trimmed with sequential spaces collapsed, joined with `,`.
-    fn canonical_value(&self, name: &str) -> String {
-        self.values(name)
-            .into_iter()
-            .map(trim_all)
-            .collect::<Vec<_>>()
-            .join(",")
+    fn canonical_value(&self, name: &str, out: &mut Vec<u8>) {
+        for (i, value) in self.values(name).iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            trim_all(value, out);
+        }
     }
 }
 
 /// Leading and trailing spaces and tabs removed (an HTTP parser drops them, RFC 9110 §5.5),
 /// each run of spaces and tabs inside collapsed to one space (SigV4's rule as botocore, the
-/// JavaScript SDK and AWS services apply it).
-fn trim_all(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for word in value.split([' ', '\t']).filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push(' ');
+/// JavaScript SDK and AWS services apply it). Any other byte is kept as received.
+fn trim_all(value: &[u8], out: &mut Vec<u8>) {
+    let words = value.split(|b| matches!(b, b' ' | b'\t'));
+    for (i, word) in words.filter(|w| !w.is_empty()).enumerate() {
+        if i > 0 {
+            out.push(b' ');
         }
-        out.push_str(word);
+        out.extend_from_slice(word);
     }
-    out
 }
 
 /// The parts of a SigV4 `Authorization` header.
@@ -844,37 +942,44 @@ impl Scope {
 }
 
 impl Authorization {
-    fn parse(value: &str) -> Result<Self, Rejection> {
+    /// Parses the header's value. Its text is never put in a message: a client that sends a
+    /// bearer key, or a key where a SigV4 component belongs, would see it logged. Messages name
+    /// the part that is wrong instead.
+    fn parse(value: &[u8]) -> Result<Self, Rejection> {
         let malformed =
             |detail: String| Rejection::early(RejectReason::MalformedAuthorization, detail);
+        let Ok(value) = std::str::from_utf8(value) else {
+            return Err(malformed(
+                "the Authorization header holds bytes that are not ASCII, so it is not \
+                 `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`"
+                    .into(),
+            ));
+        };
         let value = value.trim();
         let (algorithm, rest) = value.split_once(' ').unwrap_or((value, ""));
         if algorithm != ALGORITHM {
-            return Err(if algorithm.starts_with("AWS4-") {
-                Rejection::early(
-                    RejectReason::UnsupportedAlgorithm,
-                    format!("the algorithm is `{algorithm}`; only `{ALGORITHM}` is supported"),
-                )
-            } else {
-                malformed(format!(
-                    "the Authorization scheme is `{algorithm}`, not `{ALGORITHM}`"
-                ))
-            });
+            return Err(not_sigv4(value, algorithm));
         }
         let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-        for component in rest.split(',') {
+        for (i, component) in rest.split(',').enumerate() {
             let component = component.trim();
             let Some((key, value)) = component.split_once('=') else {
                 return Err(malformed(format!(
-                    "`{component}` is not a `Key=value` component"
+                    "component {} after `{ALGORITHM}` ({} bytes) is not `Key=value`; expected \
+                     `Credential=..., SignedHeaders=..., Signature=...`",
+                    i + 1,
+                    component.len()
                 )));
             };
             let slot = match key {
                 "Credential" => &mut credential,
                 "SignedHeaders" => &mut signed_headers,
                 "Signature" => &mut signature,
-                other => {
-                    return Err(malformed(format!("unknown component `{other}`")));
+                _ => {
+                    return Err(malformed(format!(
+                        "component {} is neither Credential, SignedHeaders nor Signature",
+                        i + 1
+                    )));
                 }
             };
             if slot.replace(value).is_some() {
@@ -891,29 +996,24 @@ impl Authorization {
         let parts: Vec<&str> = credential.split('/').collect();
         let [access_key_id, date, region, service, terminator] = parts.as_slice() else {
             return Err(malformed(format!(
-                "Credential=`{credential}` is not access-key-id/date/region/service/aws4_request"
+                "Credential has {} parts separated by `/`, not 5: \
+                 access-key-id/date/region/service/aws4_request",
+                parts.len()
             )));
         };
-        if [access_key_id, date, region, service, terminator]
+        if let Some(empty) = [access_key_id, date, region, service, terminator]
             .iter()
-            .any(|p| p.is_empty())
+            .position(|p| p.is_empty())
         {
-            return Err(malformed(format!(
-                "Credential=`{credential}` has an empty part"
-            )));
+            let part = ["access key id", "date", "region", "service", "terminator"][empty];
+            return Err(malformed(format!("Credential has an empty {part}")));
         }
-        let names: Vec<&str> = signed_headers.split(';').collect();
-        let well_formed = names.iter().all(|n| {
-            !n.is_empty()
-                && n.bytes()
-                    .all(|b| b.is_ascii_graphic() && !b.is_ascii_uppercase())
-        }) && names.windows(2).all(|w| w[0] < w[1]);
-        if !well_formed {
-            return Err(malformed(format!(
-                "SignedHeaders=`{signed_headers}` is not a sorted list of distinct lowercase \
-                 header names separated by `;`"
-            )));
-        }
+        check_signed_headers(signed_headers).map_err(|why| {
+            malformed(format!(
+                "SignedHeaders is not a sorted list of distinct lowercase header names \
+                 separated by `;`: {why}"
+            ))
+        })?;
         if signature.len() != 64
             || !signature
                 .bytes()
@@ -941,6 +1041,65 @@ impl Authorization {
     fn is_signed(&self, name: &str) -> bool {
         self.signed_header_names().any(|n| n == name)
     }
+}
+
+/// Why an `Authorization` value whose first word is `algorithm` is not SigV4, without its text.
+fn not_sigv4(value: &str, algorithm: &str) -> Rejection {
+    const SIGV4A: &str = "AWS4-ECDSA-P256-SHA256";
+    if algorithm == SIGV4A {
+        return Rejection::early(
+            RejectReason::UnsupportedAlgorithm,
+            format!("the algorithm is `{SIGV4A}` (SigV4a); only `{ALGORITHM}` is supported"),
+        );
+    }
+    if algorithm.starts_with("AWS4-") {
+        return Rejection::early(
+            RejectReason::UnsupportedAlgorithm,
+            format!("the algorithm is not `{ALGORITHM}`, the only one supported"),
+        );
+    }
+    let scheme = value.split([' ', '\t']).next().unwrap_or_default();
+    let what = if scheme.eq_ignore_ascii_case("bearer") {
+        "holds a bearer token (`Bearer ...`), not a SigV4 signature (`BearerMatcher` checks \
+         bearer tokens)"
+            .to_owned()
+    } else if !value.contains([' ', '\t']) {
+        format!(
+            "is a single word of {} bytes (a raw key or token?), not a SigV4 signature",
+            value.len()
+        )
+    } else {
+        "does not start with the scheme `AWS4-HMAC-SHA256`".to_owned()
+    };
+    Rejection::early(
+        RejectReason::MalformedAuthorization,
+        format!(
+            "the Authorization header {what}: expected `{ALGORITHM} Credential=..., \
+             SignedHeaders=..., Signature=...`"
+        ),
+    )
+}
+
+/// Checks `SignedHeaders`, saying which rule a name breaks by its position, not its text.
+fn check_signed_headers(signed_headers: &str) -> Result<(), String> {
+    let mut previous: Option<&str> = None;
+    for (i, name) in signed_headers.split(';').enumerate() {
+        let n = i + 1;
+        if name.is_empty() {
+            return Err(format!("name {n} is empty"));
+        }
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(format!("name {n} has an uppercase letter"));
+        }
+        if !name.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(format!("name {n} has a byte that is not visible ASCII"));
+        }
+        if previous.is_some_and(|previous| previous >= name) {
+            return Err(format!("name {n} does not sort after name {i}"));
+        }
+        previous = Some(name);
+    }
+    Ok(())
 }
 
 /// Splits an origin-form (or absolute-form) target into path and query.
@@ -1175,9 +1334,15 @@ mod tests {
 
     #[test]
     fn header_values_are_trimmed_and_spaces_collapsed() {
-        assert_eq!(trim_all("  a   b  c "), "a b c");
-        assert_eq!(trim_all("a\tb"), "a b");
-        assert_eq!(trim_all("a \t\t b"), "a b");
-        assert_eq!(trim_all("\t a \t"), "a");
+        let trimmed = |value: &[u8]| {
+            let mut out = Vec::new();
+            trim_all(value, &mut out);
+            out
+        };
+        assert_eq!(trimmed(b"  a   b  c "), b"a b c");
+        assert_eq!(trimmed(b"a\tb"), b"a b");
+        assert_eq!(trimmed(b"a \t\t b"), b"a b");
+        assert_eq!(trimmed(b"\t a \t"), b"a");
+        assert_eq!(trimmed(b" caf\xFF  \xC3 "), b"caf\xFF \xC3");
     }
 }

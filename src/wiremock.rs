@@ -5,6 +5,8 @@
 //! matches only requests with `Authorization: Bearer <token>` (the Bedrock API-key mode). A
 //! request they refuse gets no match (wiremock answers 404), and the reason is logged with
 //! `tracing` at `WARN`, with the canonical request and string-to-sign the verifier computed.
+//! What they log never holds the `Authorization` text, nor the value of a header that carries
+//! a secret (session token, API key, cookie, SSE-C key).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -52,7 +54,7 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::Credentials;
 use subtle::ConstantTimeEq;
 
-use crate::verify::{ReceivedRequest, Rejection, Verifier};
+use crate::verify::{Received, Rejection, Verifier};
 
 /// Matches requests carrying a valid SigV4 signature for the given credentials, region and
 /// signing name; see [`Verifier::verify`] for every check made.
@@ -100,31 +102,28 @@ impl SigV4Matcher {
         self
     }
 
-    /// Verifies a request wiremock received, saying why it is refused.
+    /// Verifies a request wiremock received, saying why it is refused. Header values are
+    /// compared as the bytes received: a value that is not UTF-8 matches only a signature
+    /// computed over those same bytes.
     pub fn verify(&self, request: &wiremock::Request) -> Result<(), Rejection> {
         let target = match request.url.query() {
             Some(query) => format!("{}?{query}", request.url.path()),
             None => request.url.path().to_owned(),
         };
-        let values: Vec<(&str, String)> = request
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
         let host = (!request.headers.contains_key(http::header::HOST))
             .then(|| authority(&request.url))
             .flatten();
-        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(values.len() + 1);
+        let mut headers: Vec<(&str, &[u8])> = Vec::with_capacity(request.headers.len() + 1);
         if let Some(host) = &host {
-            headers.push(("host", host));
+            headers.push(("host", host.as_bytes()));
         }
-        headers.extend(values.iter().map(|(name, value)| (*name, value.as_str())));
-        self.verifier.verify(&ReceivedRequest {
+        headers.extend(
+            request
+                .headers
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_bytes())),
+        );
+        self.verifier.verify_received(&Received {
             method: request.method.as_str(),
             target: &target,
             headers: &headers,

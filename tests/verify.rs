@@ -3,6 +3,9 @@
 //! right reason; and where the verifier is handed a wrong secret, the canonical request and
 //! string-to-sign it shows must be exactly the ones the reference signer computed.
 
+#[path = "support/capture_logs.rs"]
+mod capture_logs;
+
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -1006,4 +1009,261 @@ fn a_literal_plus_in_the_query_is_accepted_under_either_reading() {
     request
         .verify(&verifier)
         .expect("signed with `+` as a space");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Size (issue 25.11): handled correctly whatever the size; the time is in `benches/verify.rs`.
+
+const HUGE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+/// 2026-12-07T12:00:00Z.
+const HUGE_DATE: &str = "20261207T120000Z";
+
+fn huge_verifier() -> Verifier {
+    let credentials = Credentials::new("AKIDEXAMPLE", HUGE_SECRET, None, None, "test");
+    Verifier::new(credentials, "us-east-1", "execute-api").now(unix(1_796_644_800))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `GET /` with `host`, `x-amz-date` and `extra` (lowercase names, each once, values without
+/// spaces), every header signed: the canonical request written out by hand.
+fn signed_by_hand(extra: Vec<(String, String)>) -> Owned {
+    let mut headers = vec![
+        ("host".to_owned(), "example.amazonaws.com".to_owned()),
+        ("x-amz-date".to_owned(), HUGE_DATE.to_owned()),
+    ];
+    headers.extend(extra);
+    let mut sorted: Vec<&(String, String)> = headers.iter().collect();
+    sorted.sort();
+    let names: Vec<&str> = sorted.iter().map(|(name, _)| name.as_str()).collect();
+    let signed_headers = names.join(";");
+    let mut canonical = "GET\n/\n\n".to_owned();
+    for (name, value) in &sorted {
+        canonical.push_str(&format!("{name}:{value}\n"));
+    }
+    canonical.push_str(&format!("\n{signed_headers}\n{}", sha256_hex(b"")));
+    let scope = format!("{}/us-east-1/execute-api/aws4_request", &HUGE_DATE[..8]);
+    let string_to_sign = format!(
+        "AWS4-HMAC-SHA256\n{HUGE_DATE}\n{scope}\n{}",
+        sha256_hex(canonical.as_bytes())
+    );
+    let key = aws_sigv4::sign::v4::generate_signing_key(
+        HUGE_SECRET,
+        unix(1_796_644_800),
+        "us-east-1",
+        "execute-api",
+    );
+    let signature = aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes());
+    headers.push((
+        "authorization".to_owned(),
+        format!(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{scope}, SignedHeaders={signed_headers}, \
+             Signature={signature}"
+        ),
+    ));
+    Owned {
+        method: "GET".into(),
+        target: "/".into(),
+        headers,
+        body: Vec::new(),
+    }
+}
+
+#[test]
+fn many_signed_headers_and_a_huge_authorization_are_verified_or_refused_correctly() {
+    let verifier = huge_verifier();
+
+    // 16k signed names, 16k headers: verified; one value changed or one header gone: refused.
+    let many = signed_by_hand(
+        (0..16_384)
+            .map(|i| (format!("x-h{i:05}"), format!("v{i}")))
+            .collect(),
+    );
+    many.verify(&verifier).expect("16k signed headers");
+    let mut changed = many.clone();
+    *changed.header_mut("x-h09999") = "v9999x".to_owned();
+    assert_eq!(
+        reason(changed.verify(&verifier)),
+        RejectReason::SignatureMismatch
+    );
+    let mut missing = many.clone();
+    missing.remove_header("x-h12345");
+    let rejection = missing.verify(&verifier).unwrap_err();
+    assert_eq!(rejection.reason(), RejectReason::MissingSignedHeader);
+    assert!(rejection.detail().contains("`x-h12345`"), "{rejection}");
+    // Names in any case, values sent in several lines: the same request.
+    let mut split = many.clone();
+    for (name, _) in split
+        .headers
+        .iter_mut()
+        .filter(|(n, _)| n.starts_with("x-h0"))
+    {
+        *name = name.to_ascii_uppercase();
+    }
+    split.verify(&verifier).expect("names in upper case");
+
+    // 16k signed names of 576 bytes: a 9 MiB Authorization, verified.
+    let long_names = signed_by_hand(
+        (0..16_384)
+            .map(|i| (format!("x-{}{i:06}", "a".repeat(568)), format!("v{i}")))
+            .collect(),
+    );
+    let authorization = &long_names.headers.last().unwrap().1;
+    assert!(authorization.len() > 9 << 20, "{}", authorization.len());
+    long_names.verify(&verifier).expect("a 9 MiB Authorization");
+
+    // 16k lines of one header: one signed name, the values joined in order.
+    let mut repeated = signed_by_hand(vec![(
+        "x-repeated".to_owned(),
+        (0..16_384)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+    )]);
+    let at = repeated
+        .headers
+        .iter()
+        .position(|(n, _)| n == "x-repeated")
+        .unwrap();
+    repeated.headers.splice(
+        at..=at,
+        (0..16_384).map(|i| ("x-repeated".to_owned(), i.to_string())),
+    );
+    repeated.verify(&verifier).expect("16k lines of one header");
+    repeated.headers.swap(at, at + 1);
+    assert_eq!(
+        reason(repeated.verify(&verifier)),
+        RejectReason::SignatureMismatch
+    );
+
+    // 9 MiB that are not SigV4, or not well formed: refused, without being echoed.
+    let filler = "k".repeat(9 << 20);
+    let scope = format!(
+        "AKIDEXAMPLE/{}/us-east-1/execute-api/aws4_request",
+        &HUGE_DATE[..8]
+    );
+    for value in [
+        filler.clone(),
+        format!("AWS4-HMAC-SHA256 {filler}"),
+        format!(
+            "AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host;x-amz-date;{filler}, Signature={}",
+            "0".repeat(64)
+        ),
+        format!(
+            "AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host;x-amz-date;x-{filler}, Signature={}",
+            "0".repeat(64)
+        ),
+        format!(
+            "AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host;x-amz-date, Signature={}{}",
+            "0".repeat(64),
+            " ".repeat(9 << 20)
+        ),
+    ] {
+        let mut request = signed_by_hand(Vec::new());
+        *request.header_mut("authorization") = value.clone();
+        let rejection = request.verify(&verifier).unwrap_err();
+        // The detail quotes at most a short prefix of what it names; the canonical request
+        // shown holds the signed names, never the header's text.
+        let detail = rejection.detail();
+        assert!(
+            detail.len() < 1024,
+            "{} bytes: {detail:.1024}",
+            detail.len()
+        );
+        assert!(!detail.contains(&"k".repeat(101)), "{detail:.1024}");
+        assert!(
+            !rejection.to_string().contains(&value),
+            "{:?}",
+            rejection.reason()
+        );
+    }
+}
+
+/// Issue 25.5 for the verifier: its rejections and `ReceivedRequest`'s `Debug` never show the
+/// `Authorization` text, bearer keys, SSE-C keys or cookies, and it logs nothing that does.
+#[test]
+fn the_verifier_never_shows_the_authorization_text_or_secret_headers() {
+    let key =
+        "bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29tLz9BY3Rpb249Q2FsbFdpdGhCZWFyZXJUb2tlbg==";
+    let sse_c = "c2VjcmV0LXNzZS1jLWtleS1vZi0zMi1ieXRlcyEhISE=";
+    let scope = format!(
+        "AKIDEXAMPLE/{}/us-east-1/execute-api/aws4_request",
+        &HUGE_DATE[..8]
+    );
+    let verifier = huge_verifier();
+    let signed = signed_by_hand(vec![
+        (
+            "x-amz-server-side-encryption-customer-key".to_owned(),
+            sse_c.to_owned(),
+        ),
+        ("x-api-key".to_owned(), key.to_owned()),
+        ("cookie".to_owned(), format!("k={key}")),
+        ("proxy-authorization".to_owned(), format!("Basic {key}")),
+    ]);
+    signed.verify(&verifier).expect("signed by hand");
+    let (captured, _guard) = capture_logs::capture();
+    for authorization in [
+        key.to_owned(),
+        format!("Bearer\t{key}"),
+        format!("bearer {key}"),
+        format!("AWS4-{key}"),
+        format!("AWS4-HMAC-SHA256 {key}"),
+        format!(
+            "AWS4-HMAC-SHA256 Credential={key}, SignedHeaders=host, Signature={}",
+            "0".repeat(64)
+        ),
+        format!(
+            "AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders={key}, Signature={}",
+            "0".repeat(64)
+        ),
+        format!(
+            "AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=authorization;cookie;host;\
+             proxy-authorization;x-amz-date;x-amz-server-side-encryption-customer-key;x-api-key, \
+             Signature={}",
+            "0".repeat(64)
+        ),
+    ] {
+        let mut request = signed.clone();
+        *request.header_mut("authorization") = authorization.clone();
+        let rejection = request.verify(&verifier).unwrap_err();
+        let headers: Vec<(&str, &str)> = request
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let received = ReceivedRequest {
+            method: &request.method,
+            target: &request.target,
+            headers: &headers,
+            body: &request.body,
+        };
+        let shown = format!(
+            "{rejection}\n{rejection:?}\n{received:?}\n{verifier:?}\n{}",
+            captured.text()
+        );
+        for secret in [authorization.as_str(), key, sse_c, HUGE_SECRET] {
+            assert!(!shown.contains(secret), "`{secret}` shown in:\n{shown}");
+        }
+    }
+    // The last one was refused for its signature, with the canonical request shown, redacted.
+    let mut request = signed.clone();
+    let authorization = request.header_mut("authorization");
+    *authorization = authorization.replace("SignedHeaders=", "SignedHeaders=authorization;");
+    let rejection = request.verify(&verifier).unwrap_err();
+    assert_eq!(rejection.reason(), RejectReason::SignatureMismatch);
+    let canonical = rejection.canonical_request().unwrap();
+    assert!(
+        canonical.contains("\nauthorization:** redacted (length="),
+        "{canonical}"
+    );
+    assert!(
+        canonical.contains("\nx-api-key:** redacted (length="),
+        "{canonical}"
+    );
 }

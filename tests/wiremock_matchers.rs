@@ -3,6 +3,9 @@
 //! authenticated otherwise get no match (404). `BearerMatcher` checks bearer tokens.
 #![cfg(feature = "wiremock")]
 
+#[path = "support/capture_logs.rs"]
+mod capture_logs;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_credential_types::Credentials;
@@ -11,7 +14,8 @@ use reqwest_aws_auth::AwsAuth;
 use reqwest_aws_auth::verify::RejectReason;
 use reqwest_aws_auth::wiremock::{BearerMatcher, SigV4Matcher};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use sha2::{Digest, Sha256};
+use wiremock::{Match, Mock, MockServer, ResponseTemplate};
 
 const REGION: &str = "eu-west-1";
 
@@ -386,6 +390,232 @@ async fn header_values_with_edge_tabs_are_accepted() {
             200,
             "{value:?}: {}",
             last_rejection(&server, &matcher).await
+        );
+    }
+}
+
+/// 2026-12-07T12:00:00Z, and the same time as `x-amz-date` writes it.
+const FIXED_SECS: u64 = 1_796_644_800;
+const FIXED_DATE: &str = "20261207T120000Z";
+
+fn fixed_time() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(FIXED_SECS)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A signature computed by hand, independently of the crate, for `GET /p` to `host` at
+/// `FIXED_DATE` with `host;x-amz-date;x-note` signed and `note` as the exact bytes of `x-note`.
+fn hand_signed_authorization(host: &str, note: &[u8]) -> String {
+    let mut canonical =
+        format!("GET\n/p\n\nhost:{host}\nx-amz-date:{FIXED_DATE}\nx-note:").into_bytes();
+    canonical.extend_from_slice(note);
+    canonical.extend_from_slice(
+        format!("\n\nhost;x-amz-date;x-note\n{}", hex(&Sha256::digest(b""))).as_bytes(),
+    );
+    let scope = format!("{}/{REGION}/execute-api/aws4_request", &FIXED_DATE[..8]);
+    let string_to_sign = format!(
+        "AWS4-HMAC-SHA256\n{FIXED_DATE}\n{scope}\n{}",
+        hex(&Sha256::digest(&canonical))
+    );
+    let key = aws_sigv4::sign::v4::generate_signing_key(
+        credentials(None).secret_access_key(),
+        fixed_time(),
+        REGION,
+        "execute-api",
+    );
+    let signature = aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes());
+    format!(
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{scope}, SignedHeaders=host;x-amz-date;x-note, \
+         Signature={signature}"
+    )
+}
+
+/// Bytes that are not UTF-8 in a header value. A matcher that decoded them lossily would see
+/// U+FFFD, and accept a signature computed over U+FFFD for bytes the signer never signed.
+const NOT_UTF8: &[&[u8]] = &[
+    b"caf\xFF",
+    b"\x80",
+    b"a\xC3",
+    b"\xFE\xFF",
+    b"\xED\xA0\x80",
+    b"x\xC0\xAFy",
+    b"\xF5\x80\x80\x80 z",
+];
+
+/// Issue 25.6: the matcher compares the header bytes the request carries with the ones that
+/// were signed. A signature over `x-note: caf\u{FFFD}` (the text a lossy decoder makes of
+/// `caf\xFF`) matches that text, and gets no match replayed with the raw byte 0xFF in its place
+/// (nor with other bytes that are not UTF-8); a signature over the raw bytes matches them, and
+/// not the U+FFFD text. The signatures are computed by hand: the crate's signer refuses header
+/// values that are not visible ASCII.
+#[tokio::test]
+async fn header_bytes_are_matched_as_received_never_decoded_lossily() {
+    let matcher = SigV4Matcher::new(credentials(None), REGION, "execute-api")
+        .now(fixed_time() + Duration::from_secs(1));
+    let server = server_with(matcher.clone()).await;
+    let url = format!("{}/p", server.uri());
+    let host = server.address().to_string();
+    let plain = reqwest::Client::new();
+    let send = |authorization: String, note: &[u8]| {
+        plain
+            .get(&url)
+            .header("x-amz-date", FIXED_DATE)
+            .header("authorization", authorization)
+            .header(
+                "x-note",
+                reqwest::header::HeaderValue::from_bytes(note).unwrap(),
+            )
+            .send()
+    };
+
+    let mut observed = Vec::new();
+    for &raw in NOT_UTF8 {
+        let decoded = String::from_utf8_lossy(raw).into_owned();
+        assert!(decoded.contains('\u{FFFD}'));
+        let over_text = hand_signed_authorization(&host, decoded.as_bytes());
+        let over_bytes = hand_signed_authorization(&host, raw);
+        let mut verdicts = Vec::new();
+        for (authorization, note) in [
+            (&over_text, decoded.as_bytes()),
+            (&over_text, raw),
+            (&over_bytes, raw),
+            (&over_bytes, decoded.as_bytes()),
+        ] {
+            let status = send(authorization.clone(), note).await.unwrap().status();
+            let requests = server.received_requests().await.unwrap();
+            let received = requests.last().unwrap();
+            assert_eq!(received.headers["x-note"].as_bytes(), note);
+            let verdict = matcher.verify(received).map_err(|r| r.reason());
+            verdicts.push((status.as_u16(), verdict));
+        }
+        observed.push((raw, verdicts));
+    }
+    let expected = [
+        (200, Ok(())),
+        (404, Err(RejectReason::SignatureMismatch)),
+        (200, Ok(())),
+        (404, Err(RejectReason::SignatureMismatch)),
+    ];
+    assert!(
+        observed.iter().all(|(_, verdicts)| verdicts == &expected),
+        "{observed:#?}"
+    );
+}
+
+/// Issue 25.5: whatever a request carries in `Authorization` — a raw bearer key, `Bearer<TAB>key`,
+/// `bearer key`, SigV4-shaped values hiding a key, a signature over secret headers — no line
+/// the matchers log (at any level) and no rejection text shows it, nor any secret.
+#[tokio::test(flavor = "current_thread")]
+async fn refusals_never_show_the_authorization_text_or_a_secret() {
+    let key =
+        "bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29tLz9BY3Rpb249Q2FsbFdpdGhCZWFyZXJUb2tlbg==";
+    let long_term = "ABSKQmVkcm9ja0FQSUtleS1hYmNkZWZnaDpzZWNyZXRzZWNyZXRzZWNyZXQ=";
+    let sse_c = "c2VjcmV0LXNzZS1jLWtleS1vZi0zMi1ieXRlcyEhISE=";
+    let token = "the-session-token-FQoGZXIvYXdzEXAMPLE";
+    let creds = credentials(Some(token));
+    let scope = format!(
+        "AKIDEXAMPLE/{}/{REGION}/execute-api/aws4_request",
+        &FIXED_DATE[..8]
+    );
+    let zeros = "0".repeat(64);
+    let secret_headers = "authorization;cookie;host;x-amz-date;x-amz-security-token;\
+                          x-amz-server-side-encryption-customer-key;x-api-key";
+    let authorizations = [
+        key.to_owned(),
+        long_term.to_owned(),
+        format!("Bearer\t{key}"),
+        format!("bearer {key}"),
+        format!("Bearer {long_term}"),
+        format!("Bearer  \t{key}"),
+        format!("AWS4-{key}"),
+        format!("AWS4-HMAC-SHA256 {key}"),
+        format!("AWS4-HMAC-SHA256\t{key}"),
+        format!("AWS4-HMAC-SHA256 {long_term}"),
+        format!(
+            "AWS4-HMAC-SHA256 Credential={key}, SignedHeaders=host;x-amz-date, Signature={zeros}"
+        ),
+        format!("AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders={key}, Signature={zeros}"),
+        format!(
+            "AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host;x-amz-date, Signature={key}"
+        ),
+        format!(
+            "AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host;x-amz-date, Signature={zeros}, {key}"
+        ),
+        format!(
+            "AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host;x-amz-date, Signature={zeros}, X={key}"
+        ),
+        format!(
+            "AWS4-HMAC-SHA256 Credential={scope}, Credential={key}, SignedHeaders=host, Signature={zeros}"
+        ),
+        // Well formed, over headers that hold secrets: refused for its signature, with the
+        // canonical request shown.
+        format!(
+            "AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders={secret_headers}, Signature={zeros}"
+        ),
+    ];
+    let server = MockServer::start().await;
+    let url = format!("{}/p", server.uri());
+    let plain = reqwest::Client::new();
+    let sigv4 = SigV4Matcher::new(creds.clone(), REGION, "execute-api").now(fixed_time());
+    let bearer = BearerMatcher::new("the-expected-bearer-key");
+    let mut last = None;
+    for authorization in &authorizations {
+        plain
+            .get(&url)
+            .header("x-amz-date", FIXED_DATE)
+            .header("x-amz-security-token", token)
+            .header("x-amz-server-side-encryption-customer-key", sse_c)
+            .header("x-api-key", key)
+            .header("cookie", format!("session={long_term}"))
+            .header("authorization", authorization.as_str())
+            .send()
+            .await
+            .unwrap();
+        let requests = server.received_requests().await.unwrap();
+        let request = requests.last().unwrap();
+        assert_eq!(request.headers["authorization"], authorization.as_str());
+
+        let (captured, guard) = capture_logs::capture();
+        assert!(!sigv4.matches(request), "{authorization}");
+        assert!(!bearer.matches(request), "{authorization}");
+        drop(guard);
+        let rejection = sigv4.verify(request).unwrap_err();
+        let logged = captured.text();
+        assert!(logged.contains("SigV4Matcher refused"), "{logged}");
+        assert!(logged.contains("BearerMatcher refused"), "{logged}");
+        let shown = format!("{logged}\n{rejection}\n{rejection:?}\n{sigv4:?}\n{bearer:?}");
+        for secret in [
+            authorization.as_str(),
+            key,
+            long_term,
+            sse_c,
+            token,
+            creds.secret_access_key(),
+            "the-expected-bearer-key",
+        ] {
+            assert!(
+                !shown.contains(secret),
+                "{authorization:?}: `{secret}` shown in:\n{shown}"
+            );
+        }
+        last = Some(rejection);
+    }
+    // The last one got as far as the canonical request, with the secret headers redacted.
+    let last = last.unwrap();
+    assert_eq!(last.reason(), RejectReason::SignatureMismatch, "{last}");
+    let canonical = last.canonical_request().unwrap();
+    for name in [
+        "authorization",
+        "cookie",
+        "x-amz-security-token",
+        "x-api-key",
+    ] {
+        assert!(
+            canonical.contains(&format!("\n{name}:** redacted (length=")),
+            "{canonical}"
         );
     }
 }

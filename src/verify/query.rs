@@ -12,9 +12,9 @@ use std::time::{Duration, SystemTime};
 use subtle::ConstantTimeEq;
 
 use super::{
-    ALGORITHM, Authorization, Headers, PlusReading, ReceivedRequest, RejectReason, Rejection,
-    Verifier, X_AMZ_CONTENT_SHA256, canonical_path, canonical_query_of, canonical_s3_path, decode,
-    is_unhashed_payload, redact_query, sha256_hex, split_target,
+    ALGORITHM, Authorization, Headers, PlusReading, Received, RejectReason, Rejection, Verifier,
+    X_AMZ_CONTENT_SHA256, canonical_headers, canonical_path, canonical_query_of, canonical_s3_path,
+    decode, display_bytes, is_unhashed_payload, redact_query, sha256_hex, shown, split_target,
 };
 use crate::presign::MAX_PRESIGN_EXPIRY;
 use crate::settings::PresignSessionToken;
@@ -25,7 +25,7 @@ const SECURITY_TOKEN: &str = "X-Amz-Security-Token";
 const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// Whether `request` carries its signature in the query rather than in `Authorization`.
-pub(super) fn is_query_signed(request: &ReceivedRequest<'_>) -> bool {
+pub(super) fn is_query_signed(request: &Received<'_>) -> bool {
     let has_authorization = request
         .headers
         .iter()
@@ -51,12 +51,13 @@ struct Params {
     expires: String,
     signed_headers: String,
     signature: String,
-    token: Option<String>,
+    /// As decoded, compared as bytes.
+    token: Option<Vec<u8>>,
 }
 
 impl Params {
     fn parse(query: &str) -> Result<Self, Rejection> {
-        let mut found: [Option<String>; 7] = Default::default();
+        let mut found: [Option<Vec<u8>>; 7] = Default::default();
         const NAMES: [&str; 7] = [
             "X-Amz-Algorithm",
             "X-Amz-Credential",
@@ -72,8 +73,7 @@ impl Params {
                 continue;
             };
             let value = piece.split_once('=').map_or("", |(_, value)| value);
-            let value = String::from_utf8_lossy(&decode(value)).into_owned();
-            if found[slot].replace(value).is_some() {
+            if found[slot].replace(decode(value)).is_some() {
                 return Err(malformed(format!("`{name}` appears more than once")));
             }
         }
@@ -86,8 +86,12 @@ impl Params {
             signature,
             token,
         ] = found;
-        let require = |value: Option<String>, name: &str| {
-            value.ok_or_else(|| malformed(format!("the query has no `{name}`")))
+        // Text, or refused: a lossy decoding would sign a value the client never sent.
+        let require = |value: Option<Vec<u8>>, name: &str| {
+            let value = value.ok_or_else(|| malformed(format!("the query has no `{name}`")))?;
+            String::from_utf8(value).map_err(|_| {
+                malformed(format!("`{name}` percent-encodes bytes that are not UTF-8"))
+            })
         };
         Ok(Self {
             algorithm: require(algorithm, NAMES[0])?,
@@ -106,10 +110,10 @@ fn malformed(detail: String) -> Rejection {
 }
 
 /// What is computed from a presigned request before any check against the verifier.
-struct Computed {
+struct Computed<'a> {
     auth: Authorization,
     params: Params,
-    headers: Headers,
+    headers: Headers<'a>,
     time: SystemTime,
     expires: Duration,
     body_sha256: String,
@@ -119,9 +123,9 @@ struct Computed {
     plus_as_space: Option<String>,
 }
 
-impl Computed {
+impl<'a> Computed<'a> {
     fn new(
-        request: &ReceivedRequest<'_>,
+        request: &Received<'a>,
         s3: bool,
         normalize_path: bool,
         token_placement: PresignSessionToken,
@@ -133,22 +137,25 @@ impl Computed {
                 RejectReason::UnsupportedAlgorithm,
                 format!(
                     "X-Amz-Algorithm is `{}`; only `{ALGORITHM}` is supported",
-                    params.algorithm
+                    shown(&params.algorithm)
                 ),
             ));
         }
         // The same components as an Authorization header's, checked by the same parser.
-        let auth = Authorization::parse(&format!(
-            "{ALGORITHM} Credential={}, SignedHeaders={}, Signature={}",
-            params.credential, params.signed_headers, params.signature
-        ))
+        let auth = Authorization::parse(
+            format!(
+                "{ALGORITHM} Credential={}, SignedHeaders={}, Signature={}",
+                params.credential, params.signed_headers, params.signature
+            )
+            .as_bytes(),
+        )
         .map_err(|rejection| malformed(format!("in the query: {}", rejection.detail())))?;
         let time = crate::amz_date::parse(&params.date).ok_or_else(|| {
             Rejection::early(
                 RejectReason::MalformedDate,
                 format!(
                     "X-Amz-Date `{}` is not a YYYYMMDD'T'HHMMSS'Z' timestamp",
-                    params.date
+                    shown(&params.date)
                 ),
             )
         })?;
@@ -164,17 +171,17 @@ impl Computed {
                     RejectReason::InvalidExpires,
                     format!(
                         "X-Amz-Expires `{}` is not a number of seconds from 1 to 604800 (7 days)",
-                        params.expires
+                        shown(&params.expires)
                     ),
                 )
             })?;
 
         let headers = Headers::new(request.headers);
         let body_sha256 = sha256_hex(request.body);
-        let payload_hash = match headers.values(X_AMZ_CONTENT_SHA256).as_slice() {
-            [value] if auth.is_signed(X_AMZ_CONTENT_SHA256) => value.trim().to_owned(),
-            _ if s3 => UNSIGNED_PAYLOAD.to_owned(),
-            _ => body_sha256.clone(),
+        let payload_hash = match headers.values(X_AMZ_CONTENT_SHA256) {
+            [value] if auth.is_signed(X_AMZ_CONTENT_SHA256) => value.trim_ascii(),
+            _ if s3 => UNSIGNED_PAYLOAD.as_bytes(),
+            _ => body_sha256.as_bytes(),
         };
 
         let signed_query: Vec<&str> = query
@@ -193,31 +200,25 @@ impl Computed {
         } else {
             canonical_path(path, normalize_path)
         };
-        let mut rest = String::new();
-        for name in auth.signed_header_names() {
-            rest.push_str(&format!("{name}:{}\n", headers.canonical_value(name)));
-        }
-        rest.push_str(&format!("\n{}\n{payload_hash}", auth.signed_headers));
-        let canonical_of = |canonical_query: &str| {
-            format!(
-                "{}\n{canonical_uri}\n{canonical_query}\n{rest}",
-                request.method
-            )
+        let head = |canonical_query: &str| {
+            format!("{}\n{canonical_uri}\n{canonical_query}\n", request.method)
         };
-        let string_to_sign_of = |canonical: &str| {
+        let (rest, shown_rest) = canonical_headers(&auth, &headers, payload_hash);
+        let string_to_sign_of = |head: String| {
+            let mut canonical = head.into_bytes();
+            canonical.extend_from_slice(&rest);
             format!(
                 "{ALGORITHM}\n{}\n{}\n{}",
                 params.date,
                 auth.scope.as_string(),
-                sha256_hex(canonical.as_bytes())
+                sha256_hex(&canonical)
             )
         };
-        let string_to_sign = string_to_sign_of(&canonical_of(&canonical_query));
-        let redacted = canonical_of(&redact_query(&canonical_query));
+        let string_to_sign = string_to_sign_of(head(&canonical_query));
+        let redacted = head(&redact_query(&canonical_query)) + &shown_rest;
         // Services differ on a literal `+` in the query: a plus, or a space (form encoding).
         let plus_as_space = signed_query.contains('+').then(|| {
-            let canonical_query = canonical_query_of(&signed_query, PlusReading::Space);
-            string_to_sign_of(&canonical_of(&canonical_query))
+            string_to_sign_of(head(&canonical_query_of(&signed_query, PlusReading::Space)))
         });
         Ok(Self {
             auth,
@@ -244,7 +245,7 @@ impl Computed {
 
 impl Verifier {
     /// [`Verifier::verify`] for a request whose signature is in the query.
-    pub(super) fn verify_query(&self, request: &ReceivedRequest<'_>) -> Result<(), Rejection> {
+    pub(super) fn verify_query(&self, request: &Received<'_>) -> Result<(), Rejection> {
         let computed = Computed::new(
             request,
             is_s3_like(&self.service),
@@ -274,8 +275,8 @@ impl Verifier {
                         .into(),
                 );
             }
-            (Some(expected), Some(received))
-                if bool::from(received.as_bytes().ct_eq(expected.as_bytes())) => {}
+            (Some(expected), Some(received)) if bool::from(received.ct_eq(expected.as_bytes())) => {
+            }
             (Some(_), Some(_)) => {
                 return reject(
                     RejectReason::SessionTokenMismatch,
@@ -298,7 +299,10 @@ impl Verifier {
         {
             return reject(
                 RejectReason::MissingSignedHeader,
-                format!("`{missing}` is in X-Amz-SignedHeaders but the request has no such header"),
+                format!(
+                    "`{}` is in X-Amz-SignedHeaders but the request has no such header",
+                    shown(missing)
+                ),
             );
         }
 
@@ -332,17 +336,18 @@ impl Verifier {
                 ),
             );
         }
-        if let [value] = computed.headers.values(X_AMZ_CONTENT_SHA256).as_slice() {
-            let value = value.trim();
+        if let [value] = computed.headers.values(X_AMZ_CONTENT_SHA256) {
+            let value = value.trim_ascii();
             if auth.is_signed(X_AMZ_CONTENT_SHA256)
                 && !is_unhashed_payload(value)
-                && value != computed.body_sha256
+                && value != computed.body_sha256.as_bytes()
             {
                 return reject(
                     RejectReason::BodyHashMismatch,
                     format!(
-                        "x-amz-content-sha256 is `{value}` but the body received ({} bytes) \
+                        "x-amz-content-sha256 is `{}` but the body received ({} bytes) \
                          hashes to `{}`",
+                        shown(&display_bytes(value)),
                         request.body.len(),
                         computed.body_sha256
                     ),
