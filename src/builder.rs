@@ -1,7 +1,7 @@
 //! [`AwsAuthBuilder`]: validates settings and builds an [`AwsAuth`] without any I/O.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_credential_types::Credentials;
@@ -21,7 +21,6 @@ use crate::credentials::SourceSettings;
 use crate::error::{Error, ErrorKind};
 use crate::headers::HeaderPolicy;
 use crate::names::{validate_region, validate_service};
-use crate::refresh::LoadLimit;
 use crate::scope::{Base, OutsideScope, Scope};
 use crate::settings::{PresignSessionToken, SigningConfig, StreamingBody};
 use crate::sigv4::SigV4;
@@ -489,15 +488,7 @@ impl AwsAuthBuilder {
         let token = if let Some(token) = &self.bearer_token {
             TokenSource::Static(Arc::new(Prepared::new(token.clone())?))
         } else if let Some(provider) = &self.bearer_token_provider {
-            TokenSource::Provider(
-                provider.clone(),
-                Mutex::new(None),
-                LoadLimit {
-                    timeout: self.source.cache_settings()?.timeout,
-                    provider: "the bearer-token provider given to `.bearer_token_provider(...)`"
-                        .into(),
-                },
-            )
+            TokenSource::provider(provider.clone(), self.source.cache_settings()?)
         } else if let Some(token) = self.env_token()? {
             TokenSource::Static(Arc::new(Prepared::new(token)?))
         } else {

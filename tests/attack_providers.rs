@@ -81,9 +81,10 @@ impl ProvideCredentials for Attacker {
         Self: 'a,
     {
         future::ProvideCredentials::new(async move {
-            let (id, secret) = self.act().await.map_err(
-                aws_credential_types::provider::error::CredentialsError::provider_error,
-            )?;
+            let (id, secret) = self
+                .act()
+                .await
+                .map_err(aws_credential_types::provider::error::CredentialsError::provider_error)?;
             Ok(Credentials::new(
                 id,
                 secret,
@@ -155,7 +156,10 @@ fn client012(auth: AwsAuth) -> reqwest_middleware04::ClientWithMiddleware {
 }
 
 /// Sends through the reqwest 0.13 middleware; the crate's error if it refused.
-async fn send013(client: &reqwest_middleware::ClientWithMiddleware, url: &str) -> Result<u16, Error> {
+async fn send013(
+    client: &reqwest_middleware::ClientWithMiddleware,
+    url: &str,
+) -> Result<u16, Error> {
     match client.get(url).send().await {
         Ok(response) => Ok(response.status().as_u16()),
         Err(err) => Err(Error::from_middleware(&err)
@@ -199,7 +203,11 @@ async fn bearer_token_providers_are_single_flight_and_back_off() {
         assert_eq!(outcome.unwrap().unwrap(), 200);
     }
     assert_eq!(hits.load(Ordering::SeqCst), 10);
-    assert_eq!(provider.calls(), 1, "ten concurrent requests, one provider call");
+    assert_eq!(
+        provider.calls(),
+        1,
+        "ten concurrent requests, one provider call"
+    );
 
     provider.set(Act::Fail);
     let first = send013(&client, &url).await.unwrap_err();
@@ -209,8 +217,16 @@ async fn bearer_token_providers_are_single_flight_and_back_off() {
         let again = send013(&client, &url).await.unwrap_err();
         assert_eq!(again.to_string(), first.to_string());
     }
-    assert_eq!(provider.calls(), 2, "no call within the back-off after a failure");
-    assert_eq!(hits.load(Ordering::SeqCst), 10, "nothing sent without a key");
+    assert_eq!(
+        provider.calls(),
+        2,
+        "no call within the back-off after a failure"
+    );
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        10,
+        "nothing sent without a key"
+    );
 }
 
 /// 19.9: a provider that panics, credential or bearer, on a current-thread runtime (where an
@@ -258,12 +274,20 @@ async fn panicking_providers_give_typed_errors_and_never_unwind_the_app() {
             assert!(err.to_string().contains("panicked"), "{mode}: {err}");
             assert!(err.to_string().contains(names), "{mode}: {err}");
         }
-        assert_eq!(provider.calls(), 1, "{mode}: the waiting requests shared one call");
+        assert_eq!(
+            provider.calls(),
+            1,
+            "{mode}: the waiting requests shared one call"
+        );
 
         // Recorded like a failure: the next request within the back-off does not call again.
         let again = send013(&c013, &url).await.unwrap_err();
         assert_eq!(again.to_string(), errors[0].to_string());
-        assert_eq!(provider.calls(), 1, "{mode}: called again within the back-off");
+        assert_eq!(
+            provider.calls(),
+            1,
+            "{mode}: called again within the back-off"
+        );
 
         // After the back-off the provider is asked again, and a recovered one serves.
         provider.set(Act::Answer);
@@ -271,7 +295,11 @@ async fn panicking_providers_give_typed_errors_and_never_unwind_the_app() {
         assert_eq!(send013(&c013, &url).await.unwrap(), 200, "{mode}");
         assert_eq!(provider.calls(), 2, "{mode}");
     }
-    assert_eq!(hits.load(Ordering::SeqCst), 2, "only the recovered requests were sent");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        2,
+        "only the recovered requests were sent"
+    );
 }
 
 /// 19.10: credentials with an empty access key id or secret are refused, naming the provider,
@@ -345,7 +373,10 @@ async fn callers_that_give_up_do_not_cancel_the_shared_load() {
         while let Some(joined) = set.join_next().await {
             joined.unwrap();
         }
-        let (served, gave_up) = (served.load(Ordering::SeqCst), gave_up.load(Ordering::SeqCst));
+        let (served, gave_up) = (
+            served.load(Ordering::SeqCst),
+            gave_up.load(Ordering::SeqCst),
+        );
         println!(
             "{mode}: {} provider calls, {served} served, {gave_up} gave up",
             provider.calls()
@@ -368,7 +399,8 @@ async fn callers_that_give_up_do_not_cancel_the_shared_load() {
 #[test]
 #[cfg(target_os = "linux")]
 fn a_timed_out_credential_process_is_killed() {
-    let dir = std::env::temp_dir().join(format!("reqwest-aws-auth-slowproc-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("reqwest-aws-auth-slowproc-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let script = dir.join("slow-credential-process.sh");
     // `sleep` as a child of the script: what the kill must reach is a process tree.
@@ -385,7 +417,10 @@ fn a_timed_out_credential_process_is_killed() {
         .unwrap();
     child_env::run_child(
         "slow_credential_process",
-        &[("SLOW_MARKER", &marker), ("SLOW_SCRIPT", script.to_str().unwrap())],
+        &[
+            ("SLOW_MARKER", &marker),
+            ("SLOW_SCRIPT", script.to_str().unwrap()),
+        ],
         &format!(
             "[default]\nregion = us-east-1\ncredential_process = {}\n",
             script.display()
