@@ -47,7 +47,7 @@ use crate::sigv4::SigV4;
 ///
 /// 1. [`bearer_token`](Self::bearer_token): that key, as `Authorization: Bearer …`.
 /// 2. [`bearer_token_provider`](Self::bearer_token_provider): a key from the provider, asked
-///    before every request.
+///    for every request (or, for a key with an expiry, shortly before it expires).
 /// 3. For the Bedrock presets ([`AwsAuth::bedrock_mantle`], [`AwsAuth::bedrock_runtime`]):
 ///    the `AWS_BEARER_TOKEN_BEDROCK` environment variable, read once by `build()`, trimmed;
 ///    blank counts as unset. [`bearer_token_from_env(false)`](Self::bearer_token_from_env)
@@ -302,7 +302,12 @@ impl AwsAuthBuilder {
 
     /// Ask this provider for a bearer token before every request: for keys that rotate, such as
     /// the short-term keys [`bedrock::ShortTermKeyProvider`](crate::bedrock::ShortTermKeyProvider)
-    /// mints.
+    /// mints. Requests sent while it is being asked share its answer; a key with an expiry
+    /// ([`BearerToken::with_expiry`](crate::bedrock::BearerToken::with_expiry), or a short-term
+    /// key's own) is kept until
+    /// [`credential_refresh_buffer`](Self::credential_refresh_buffer) before it expires. Each
+    /// call is bounded by [`credentials_timeout`](Self::credentials_timeout), and a failure is
+    /// handed to the waiting requests and followed by a one-second back-off.
     pub fn bearer_token_provider(mut self, provider: impl ProvideBearerToken + 'static) -> Self {
         self.bearer_token_provider = Some(Arc::new(provider));
         self
