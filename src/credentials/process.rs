@@ -5,7 +5,8 @@
 //! dropped, the process (and whatever it started) keeps running. Each timed-out load would
 //! leave one more behind. This module finds them afterwards, on Linux, through `/proc`: children
 //! of this process, started during the load, whose command line is exactly `sh -c <command>`
-//! for a `credential_process` configured in the shared config files; it stops each with its
+//! (or the command itself, when the shell replaced itself with it) for a `credential_process`
+//! configured in the shared config files; it stops each with its
 //! descendants (so that none can start more), then kills them. The signals are sent with the
 //! shell's `kill`, as the crate compiles no `unsafe` code: `sh` is what aws-config needs to run
 //! a `credential_process` at all.
@@ -129,22 +130,22 @@ fn kill_abandoned(commands: &Commands, elapsed: Duration) {
     }
 }
 
-/// Whether `pid`'s command line is exactly `sh -c <one of commands>`.
+/// Whether `pid` runs one of `commands`: its command line is exactly `sh -c <command>`, or,
+/// where the shell replaced itself with a simple command (bash and newer dash do), the
+/// command's words joined by single spaces are exactly `<command>`.
 fn runs_one_of(pid: u32, commands: &[String]) -> bool {
     let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
         return false;
     };
-    let mut args = cmdline.split(|b| *b == 0);
-    let (Some(b"sh"), Some(b"-c"), Some(command), Some(b""), None) = (
-        args.next(),
-        args.next(),
-        args.next(),
-        args.next(),
-        args.next(),
-    ) else {
+    let Some(args) = cmdline.strip_suffix(&[0]) else {
         return false;
     };
-    commands.iter().any(|c| c.as_bytes() == command)
+    let words: Vec<&[u8]> = args.split(|b| *b == 0).collect();
+    commands.iter().any(|command| {
+        let command = command.as_bytes();
+        matches!(words.as_slice(), [b"sh", b"-c", c] if *c == command)
+            || words.join(&b' ') == command
+    })
 }
 
 /// Stops `root` and its descendants, round by round until no new one appears (a stopped
@@ -241,11 +242,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_its_own_stat_with_a_name_holding_parentheses() {
+    fn reads_its_own_stat() {
         let me = stat(std::process::id()).expect("own stat");
         assert_eq!(me.process.pid, std::process::id());
         assert!(me.process.start > 0);
         assert!(uptime_ticks().unwrap() >= me.process.start);
+    }
+
+    #[test]
+    fn finds_a_command_run_by_sh_or_exec_by_it() {
+        for script in ["sleep 30.5; true", "sleep 30.6"] {
+            let mut child = std::process::Command::new("sh")
+                .args(["-c", script])
+                .spawn()
+                .unwrap();
+            // `sh` may replace itself with `sleep` at any moment: either form matches.
+            let found = (0..200).any(|_| {
+                std::thread::sleep(Duration::from_millis(5));
+                runs_one_of(child.id(), &[script.to_owned()])
+            });
+            child.kill().unwrap();
+            child.wait().unwrap();
+            assert!(found, "{script}");
+            assert!(!runs_one_of(std::process::id(), &[script.to_owned()]));
+        }
     }
 
     #[test]
