@@ -171,19 +171,21 @@ impl<T: Clone> Shared<T> {
                 });
                 Ok(fresh.value)
             }
-            Err(err) if early => {
-                tracing::warn!(error = %err, "refreshing the {what} failed; still using the current one until it expires");
-                if let Some(current) = self.write().as_mut() {
-                    let remaining = current
-                        .expires_at
-                        .and_then(|exp| exp.duration_since(at).ok())
-                        .unwrap_or(RETRY_AFTER_FAILED_REFRESH * 2);
-                    current.retry_after = Some(at + RETRY_AFTER_FAILED_REFRESH.min(remaining / 2));
-                }
-                Err(err)
-            }
             Err(err) => {
-                loads.failure = Some((err.clone(), Instant::now()));
+                let mut current = self.write();
+                match current.as_mut() {
+                    Some(current) if early => {
+                        tracing::warn!(error = %err, "refreshing the {what} failed; still using the current one until it expires");
+                        let remaining = current
+                            .expires_at
+                            .and_then(|exp| exp.duration_since(at).ok())
+                            .unwrap_or(RETRY_AFTER_FAILED_REFRESH * 2);
+                        current.retry_after =
+                            Some(at + RETRY_AFTER_FAILED_REFRESH.min(remaining / 2));
+                    }
+                    // Nothing valid to fall back on (a value dropped meanwhile too): back off.
+                    _ => loads.failure = Some((err.clone(), Instant::now())),
+                }
                 Err(err)
             }
         };
