@@ -4,7 +4,8 @@
 //! `aws_config`'s `SdkConfig::credentials_provider()` is not cached: every call may go to IMDS,
 //! STS or SSO. [`CredentialCache`] calls the provider once per credential lifetime, refreshes
 //! ahead of expiry with jitter, lets one caller refresh while the others keep using the
-//! still-valid credentials, and never caches a failure.
+//! still-valid credentials, and keeps a failure only for a short back-off (see
+//! [`crate::refresh`]). Credentials with an empty key id or secret are a failure too.
 
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
