@@ -1,7 +1,7 @@
 //! [`AwsAuthBuilder`]: validates settings and builds an [`AwsAuth`] without any I/O.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_credential_types::Credentials;
@@ -21,7 +21,6 @@ use crate::credentials::SourceSettings;
 use crate::error::{Error, ErrorKind};
 use crate::headers::HeaderPolicy;
 use crate::names::{validate_region, validate_service};
-use crate::refresh::LoadLimit;
 use crate::scope::{Base, OutsideScope, Scope};
 use crate::settings::{PresignSessionToken, SigningConfig, StreamingBody};
 use crate::sigv4::SigV4;
@@ -48,7 +47,7 @@ use crate::sigv4::SigV4;
 ///
 /// 1. [`bearer_token`](Self::bearer_token): that key, as `Authorization: Bearer …`.
 /// 2. [`bearer_token_provider`](Self::bearer_token_provider): a key from the provider, asked
-///    before every request.
+///    for every request (or, for a key with an expiry, shortly before it expires).
 /// 3. For the Bedrock presets ([`AwsAuth::bedrock_mantle`], [`AwsAuth::bedrock_runtime`]):
 ///    the `AWS_BEARER_TOKEN_BEDROCK` environment variable, read once by `build()`, trimmed;
 ///    blank counts as unset. [`bearer_token_from_env(false)`](Self::bearer_token_from_env)
@@ -303,7 +302,12 @@ impl AwsAuthBuilder {
 
     /// Ask this provider for a bearer token before every request: for keys that rotate, such as
     /// the short-term keys [`bedrock::ShortTermKeyProvider`](crate::bedrock::ShortTermKeyProvider)
-    /// mints.
+    /// mints. Requests sent while it is being asked share its answer; a key with an expiry
+    /// ([`BearerToken::with_expiry`](crate::bedrock::BearerToken::with_expiry), or a short-term
+    /// key's own) is kept until
+    /// [`credential_refresh_buffer`](Self::credential_refresh_buffer) before it expires. Each
+    /// call is bounded by [`credentials_timeout`](Self::credentials_timeout), and a failure is
+    /// handed to the waiting requests and followed by a one-second back-off.
     pub fn bearer_token_provider(mut self, provider: impl ProvideBearerToken + 'static) -> Self {
         self.bearer_token_provider = Some(Arc::new(provider));
         self
@@ -499,15 +503,7 @@ impl AwsAuthBuilder {
         let token = if let Some(token) = &self.bearer_token {
             TokenSource::Static(Arc::new(Prepared::new(token.clone())?))
         } else if let Some(provider) = &self.bearer_token_provider {
-            TokenSource::Provider(
-                provider.clone(),
-                Mutex::new(None),
-                LoadLimit {
-                    timeout: self.source.cache_settings()?.timeout,
-                    provider: "the bearer-token provider given to `.bearer_token_provider(...)`"
-                        .into(),
-                },
-            )
+            TokenSource::provider(provider.clone(), self.source.cache_settings()?)
         } else if let Some(token) = self.env_token()? {
             TokenSource::Static(Arc::new(Prepared::new(token)?))
         } else {

@@ -4,10 +4,12 @@
 //! `aws_config`'s `SdkConfig::credentials_provider()` is not cached: every call may go to IMDS,
 //! STS or SSO. [`CredentialCache`] calls the provider once per credential lifetime, refreshes
 //! ahead of expiry with jitter, lets one caller refresh while the others keep using the
-//! still-valid credentials, and never caches a failure.
+//! still-valid credentials, and keeps a failure only for a short back-off (see
+//! [`crate::refresh`]). Credentials with an empty key id or secret are a failure too.
 
+use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
@@ -15,12 +17,14 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_smithy_async::time::{SharedTimeSource, TimeSource};
 use aws_types::SdkConfig;
-use tokio::sync::OnceCell;
 
 use crate::error::{Error, ErrorKind};
 use crate::names::validate_region;
 use crate::refresh::{Fresh, LoadLimit, Refreshing};
 use crate::region::resolve_region;
+
+#[cfg(all(target_os = "linux", feature = "credentials-process"))]
+mod process;
 
 /// Refresh this long before credentials expire (plus up to [`REFRESH_JITTER`]).
 pub(crate) const DEFAULT_REFRESH_BUFFER: Duration = Duration::from_secs(5 * 60);
@@ -250,12 +254,22 @@ fn default_chain() -> Result<CredentialSource, Error> {
 /// The region (as the builder was told), resolved lazily with the credential source.
 #[derive(Debug)]
 pub(crate) struct Resolver {
+    setup: Arc<Setup>,
+    /// What the first successful resolution gave, for a borrow that lives as long as `self`.
+    resolved: OnceLock<Arc<Resolved>>,
+    /// The resolution, run once (single-flight, bounded, outliving its callers, backed off
+    /// after a failure) like every other load.
+    resolving: Refreshing<Arc<Resolved>>,
+}
+
+/// What a resolution needs, shared with the task that runs it.
+#[derive(Debug)]
+struct Setup {
     source: CredentialSource,
     profile: Option<String>,
     region: Option<String>,
     time: SharedTimeSource,
     settings: CacheSettings,
-    resolved: OnceCell<Resolved>,
 }
 
 /// What the first request resolved: shared by every later request.
@@ -273,50 +287,63 @@ impl Resolver {
         time: SharedTimeSource,
         settings: CacheSettings,
     ) -> Self {
-        Self {
+        let setup = Setup {
             source,
             profile,
             region,
             time,
             settings,
-            resolved: OnceCell::new(),
+        };
+        Self {
+            resolving: Refreshing::new(setup.limit()),
+            setup: Arc::new(setup),
+            resolved: OnceLock::new(),
         }
     }
 
     pub(crate) fn time(&self) -> &SharedTimeSource {
-        &self.time
+        &self.setup.time
     }
 
     pub(crate) fn configured_region(&self) -> Option<&str> {
-        self.region.as_deref()
+        self.setup.region.as_deref()
     }
 
     pub(crate) fn profile(&self) -> Option<&str> {
-        self.profile.as_deref()
+        self.setup.profile.as_deref()
     }
 
     /// Resolves region and provider once; concurrent first callers wait for the same load,
-    /// which is bounded by the credentials timeout. A failure is not kept: the next request
-    /// tries again.
+    /// which is bounded by the credentials timeout and runs to its end even if they give up.
+    /// A failure is kept for the back-off only: the next request after it tries again.
     pub(crate) async fn resolve(&self) -> Result<&Resolved, Error> {
         if let Some(resolved) = self.resolved.get() {
             return Ok(resolved);
         }
         // Boxed: loading the default chain is a large future, and every request's future
         // would carry its space.
-        Box::pin(self.resolved.get_or_try_init(|| async {
-            tokio::time::timeout(self.settings.timeout, self.load())
-                .await
-                .unwrap_or_else(|_| Err(self.limit().timed_out()))
-        }))
+        Box::pin(async {
+            let setup = Arc::clone(&self.setup);
+            let resolved = self
+                .resolving
+                .get(
+                    || self.setup.time.now(),
+                    "credentials source",
+                    |_| async move { setup.load().await },
+                )
+                .await?;
+            Ok(&**self.resolved.get_or_init(|| resolved))
+        })
         .await
     }
 
     /// What an earlier request resolved, if any.
     pub(crate) fn resolved(&self) -> Option<&Resolved> {
-        self.resolved.get()
+        self.resolved.get().map(|resolved| &**resolved)
     }
+}
 
+impl Setup {
     fn limit(&self) -> LoadLimit {
         LoadLimit {
             timeout: self.settings.timeout,
@@ -324,7 +351,7 @@ impl Resolver {
         }
     }
 
-    async fn load(&self) -> Result<Resolved, Error> {
+    async fn load(&self) -> Result<Fresh<Arc<Resolved>>, Error> {
         let region = match (&self.region, &self.source) {
             (Some(region), _) => region.clone(),
             (None, CredentialSource::SdkConfig(config)) if config.region().is_some() => {
@@ -360,20 +387,36 @@ impl Resolver {
                     .ok_or_else(|| no_credentials(self.profile.as_deref(), None))?
             }
         };
+        // The providers aws-config builds may run a `credential_process`; the app's own
+        // provider and static keys do not (as far as this crate can know).
+        #[cfg(all(target_os = "linux", feature = "credentials-process"))]
+        let processes = match &self.source {
+            CredentialSource::SdkConfig(_) => process::Commands::configured().await,
+            #[cfg(feature = "default-chain")]
+            CredentialSource::DefaultChain => process::Commands::configured().await,
+            _ => process::Commands::default(),
+        };
         tracing::debug!(region = %region, provider = ?provider, "resolved AWS region and credentials provider");
-        Ok(Resolved {
-            region,
-            cache: CredentialCache::new(
-                provider,
-                self.time.clone(),
-                self.settings.refresh_buffer,
-                self.limit(),
-                Origin {
-                    profile: self.profile.clone(),
-                    default_chain: self.source.is_default_chain(),
-                    fixed: matches!(self.source, CredentialSource::Static(_)),
-                },
-            ),
+        Ok(Fresh {
+            value: Arc::new(Resolved {
+                region,
+                cache: CredentialCache::new(
+                    provider,
+                    self.time.clone(),
+                    self.settings.refresh_buffer,
+                    self.limit(),
+                    Origin {
+                        name: self.limit().provider,
+                        profile: self.profile.clone(),
+                        default_chain: self.source.is_default_chain(),
+                        fixed: matches!(self.source, CredentialSource::Static(_)),
+                        #[cfg(all(target_os = "linux", feature = "credentials-process"))]
+                        processes,
+                    },
+                ),
+            }),
+            refresh_at: None,
+            expires_at: None,
         })
     }
 }
@@ -501,10 +544,15 @@ fn provider_error(err: CredentialsError, profile: Option<&str>, default_chain: b
 /// What the cache needs to know about where its credentials come from.
 #[derive(Debug)]
 pub(crate) struct Origin {
+    /// Names the source in errors, e.g. "the provider given to `.credentials_provider(...)`".
+    name: String,
     profile: Option<String>,
     default_chain: bool,
     /// Static credentials: they never change, so they never expire by default either.
     fixed: bool,
+    /// What a timed-out load may have left running.
+    #[cfg(all(target_os = "linux", feature = "credentials-process"))]
+    processes: process::Commands,
 }
 
 /// One per `AwsAuth`, shared by its clones.
@@ -513,7 +561,7 @@ pub(crate) struct CredentialCache {
     provider: SharedCredentialsProvider,
     time: SharedTimeSource,
     buffer: Duration,
-    origin: Origin,
+    origin: Arc<Origin>,
     cache: Refreshing<Credentials>,
     jitter_seed: Mutex<u64>,
 }
@@ -530,18 +578,18 @@ impl CredentialCache {
             provider,
             time,
             buffer,
-            origin,
+            origin: Arc::new(origin),
             cache: Refreshing::new(limit),
             jitter_seed: Mutex::new(std::collections::hash_map::RandomState::new().hash_one(0u8)),
         }
     }
 
-    /// Credentials valid now: cached, refreshed early by one caller, or loaded.
     /// The cached credentials when no load or refresh is due now.
     pub(crate) fn fresh(&self) -> Option<Credentials> {
         self.cache.fresh(self.time.now())
     }
 
+    /// Credentials valid now: cached, refreshed early by one caller, or loaded.
     pub(crate) async fn get(&self) -> Result<Credentials, Error> {
         self.cache
             .get(|| self.time.now(), "AWS credentials", |now| self.load(now))
@@ -565,42 +613,49 @@ impl CredentialCache {
         dropped
     }
 
-    async fn load(&self, now: SystemTime) -> Result<Fresh<Credentials>, Error> {
-        let credentials = self.provider.provide_credentials().await.map_err(|e| {
-            provider_error(e, self.origin.profile.as_deref(), self.origin.default_chain)
-        })?;
-        let expires_at = credentials.expiry();
-        if expires_at.is_some_and(|at| at <= now) {
-            return Err(Error::new(
-                ErrorKind::CredentialsProvider,
-                "the AWS credentials provider returned credentials that have already expired: \
-                 renew them (for SSO, run `aws sso login`)",
-            ));
+    /// One load, as a future of its own: it runs as a task, which outlives the request that
+    /// started it.
+    fn load(
+        &self,
+        now: SystemTime,
+    ) -> impl Future<Output = Result<Fresh<Credentials>, Error>> + Send + 'static {
+        let provider = self.provider.clone();
+        let origin = Arc::clone(&self.origin);
+        let lead = self.buffer + REFRESH_JITTER.mul_f64(self.next_jitter_fraction());
+        async move {
+            #[cfg(all(target_os = "linux", feature = "credentials-process"))]
+            let guard = process::Guard::arm(&origin.processes);
+            let credentials = provider.provide_credentials().await;
+            #[cfg(all(target_os = "linux", feature = "credentials-process"))]
+            guard.disarm();
+            let credentials = credentials
+                .map_err(|e| provider_error(e, origin.profile.as_deref(), origin.default_chain))?;
+            check_keys(&credentials, &origin.name)?;
+            let expires_at = credentials.expiry();
+            if expires_at.is_some_and(|at| at <= now) {
+                return Err(Error::new(
+                    ErrorKind::CredentialsProvider,
+                    "the AWS credentials provider returned credentials that have already \
+                     expired: renew them (for SSO, run `aws sso login`)",
+                ));
+            }
+            tracing::debug!(
+                access_key_id = credentials.access_key_id(),
+                ?expires_at,
+                "loaded AWS credentials"
+            );
+            // Without an expiry, ask again after a while (keys get rotated); static ones never
+            // change.
+            let expires_at = match expires_at {
+                None if !origin.fixed => Some(now + NO_EXPIRY_LIFETIME),
+                other => other,
+            };
+            Ok(Fresh {
+                refresh_at: expires_at.map(|at| refresh_time(now, at, lead)),
+                expires_at,
+                value: credentials,
+            })
         }
-        tracing::debug!(
-            access_key_id = credentials.access_key_id(),
-            ?expires_at,
-            "loaded AWS credentials"
-        );
-        // Without an expiry, ask again after a while (keys get rotated); static ones never change.
-        let expires_at = match expires_at {
-            None if !self.origin.fixed => Some(now + NO_EXPIRY_LIFETIME),
-            other => other,
-        };
-        Ok(Fresh {
-            refresh_at: expires_at.map(|at| self.refresh_time(now, at)),
-            expires_at,
-            value: credentials,
-        })
-    }
-
-    /// `buffer` plus jitter before expiry, but never earlier than half-way through the lifetime,
-    /// so that short-lived credentials are still used for a while.
-    fn refresh_time(&self, now: SystemTime, expires_at: SystemTime) -> SystemTime {
-        let lifetime = expires_at.duration_since(now).unwrap_or_default();
-        let jitter = REFRESH_JITTER.mul_f64(self.next_jitter_fraction());
-        let lead = (self.buffer + jitter).min(lifetime / 2);
-        expires_at - lead
     }
 
     fn next_jitter_fraction(&self) -> f64 {
@@ -613,6 +668,35 @@ impl CredentialCache {
         *seed = hasher.finish();
         (*seed >> 11) as f64 / (1u64 << 53) as f64
     }
+}
+
+/// `lead` (the buffer plus jitter) before expiry, but never earlier than half-way through the
+/// lifetime, so that short-lived credentials are still used for a while.
+fn refresh_time(now: SystemTime, expires_at: SystemTime, lead: Duration) -> SystemTime {
+    let lifetime = expires_at.duration_since(now).unwrap_or_default();
+    expires_at - lead.min(lifetime / 2)
+}
+
+/// Refuses credentials with an empty key id or secret: signed, they would go out as
+/// `Credential=/20261207/...`, which no service accepts, and say nothing about why.
+fn check_keys(credentials: &Credentials, source: &str) -> Result<(), Error> {
+    let empty = match (
+        credentials.access_key_id().trim().is_empty(),
+        credentials.secret_access_key().trim().is_empty(),
+    ) {
+        (false, false) => return Ok(()),
+        (true, false) => "an empty access key id",
+        (false, true) => "an empty secret access key",
+        (true, true) => "an empty access key id and secret access key",
+    };
+    Err(Error::new(
+        ErrorKind::CredentialsProvider,
+        format!(
+            "{source} gave credentials with {empty}, so the request was not sent: check where \
+             the keys come from (an unset variable, an empty field in the profile or the \
+             provider's answer)"
+        ),
+    ))
 }
 
 /// The same identity: a service that refused one refuses the other.

@@ -360,3 +360,75 @@ async fn after_a_refresh_requests_carry_the_new_token_and_verify_with_the_new_se
     }
     assert_eq!(provider.calls(), 2);
 }
+
+/// A bearer-token provider whose tokens expire an hour after the clock's now (or never),
+/// counting its calls.
+#[derive(Debug, Clone)]
+struct CountingTokens {
+    calls: Arc<AtomicUsize>,
+    clock: Clock,
+    expires: bool,
+}
+
+#[async_trait::async_trait]
+impl reqwest_aws_auth::bedrock::ProvideBearerToken for CountingTokens {
+    async fn bearer_token(
+        &self,
+    ) -> Result<reqwest_aws_auth::bedrock::BearerToken, reqwest_aws_auth::bedrock::ProviderError>
+    {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        let token = reqwest_aws_auth::bedrock::BearerToken::new(format!("ABSKkey{n}"));
+        Ok(if self.expires {
+            token.with_expiry(self.clock.now() + Duration::from_secs(3600))
+        } else {
+            token
+        })
+    }
+}
+
+/// A bearer token with an expiry is kept and refreshed ahead of it, before it expires; one
+/// without is asked for on every request, as documented.
+#[tokio::test]
+async fn bearer_tokens_with_an_expiry_are_refreshed_ahead_of_it_and_others_asked_every_time() {
+    for expires in [true, false] {
+        let clock = Clock::new();
+        let provider = CountingTokens {
+            calls: Arc::default(),
+            clock: clock.clone(),
+            expires,
+        };
+        let auth = AwsAuth::bedrock_mantle()
+            .region("us-west-2")
+            .bearer_token_provider(provider.clone())
+            .time_source(clock.clone())
+            .build()
+            .unwrap();
+        let key = || async {
+            let mut request = reqwest::Client::new()
+                .post("https://bedrock-mantle.us-west-2.api.aws/v1/responses")
+                .build()
+                .unwrap();
+            auth.sign(&mut request).await.unwrap();
+            request.headers()["authorization"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        for _ in 0..3 {
+            key().await;
+        }
+        let calls = provider.calls.load(Ordering::SeqCst);
+        // 56 minutes in: inside the five-minute refresh window, before the expiry.
+        clock.advance(Duration::from_secs(56 * 60));
+        let refreshed = key().await;
+        let after = provider.calls.load(Ordering::SeqCst);
+        if expires {
+            assert_eq!(calls, 1, "kept while far from its expiry");
+            assert_eq!(after, 2, "refreshed ahead of its expiry");
+            assert_eq!(refreshed, "Bearer ABSKkey2");
+        } else {
+            assert_eq!(calls, 3, "asked for every request");
+            assert_eq!(after, 4);
+        }
+    }
+}

@@ -255,33 +255,45 @@ async fn a_hung_provider_fails_every_request_within_the_timeout_and_hangs_none()
     assert_eq!(provider.calls(), 2);
 }
 
-#[derive(Debug)]
-struct HungBearer;
+#[derive(Debug, Clone, Default)]
+struct HungBearer(Arc<AtomicUsize>);
 
 #[async_trait::async_trait]
 impl ProvideBearerToken for HungBearer {
     async fn bearer_token(&self) -> Result<BearerToken, ProviderError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
         std::future::pending().await
     }
 }
 
 #[tokio::test]
 async fn hung_bearer_token_providers_and_key_minting_time_out_too() {
+    let hung_bearer = HungBearer::default();
     let bearer = AwsAuth::bedrock_mantle()
         .region("us-west-2")
-        .bearer_token_provider(HungBearer)
+        .bearer_token_provider(hung_bearer.clone())
         .credentials_timeout(Duration::from_millis(200))
         .build()
         .unwrap();
-    let mut request = reqwest::Client::new()
-        .post("https://bedrock-mantle.us-west-2.api.aws/v1/responses")
-        .build()
-        .unwrap();
-    let err = tokio::time::timeout(Duration::from_secs(10), bearer.sign(&mut request))
-        .await
-        .expect("hung")
-        .unwrap_err();
-    assert_timeout(&err, "`.bearer_token_provider(...)`");
+    // Eight requests at once wait on one call, and each fails within the timeout.
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let bearer = bearer.clone();
+        set.spawn(async move {
+            let mut request = reqwest::Client::new()
+                .post("https://bedrock-mantle.us-west-2.api.aws/v1/responses")
+                .build()
+                .unwrap();
+            tokio::time::timeout(Duration::from_secs(10), bearer.sign(&mut request))
+                .await
+                .expect("hung")
+                .unwrap_err()
+        });
+    }
+    while let Some(err) = set.join_next().await {
+        assert_timeout(&err.unwrap(), "`.bearer_token_provider(...)`");
+    }
+    assert_eq!(hung_bearer.0.load(Ordering::SeqCst), 1, "one shared call");
 
     let hung = Provider::new(Behaviour::Hang, None);
     let keys = ShortTermKeyProvider::builder()

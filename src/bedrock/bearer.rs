@@ -1,8 +1,9 @@
 //! Bearer mode: `Authorization: Bearer <Bedrock API key>` instead of a SigV4 signature.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use aws_smithy_async::time::SharedTimeSource;
 use http::HeaderValue;
@@ -15,10 +16,11 @@ use crate::bedrock::BearerToken;
 use crate::bedrock::endpoints::{RegionOrigin, check_endpoint_region};
 use crate::bedrock::provider::{self, SharedBearerTokenProvider};
 use crate::bedrock::token::{SHORT_TERM_KEY_PREFIX, ShortTermKeyInfo, parse_short_term_key};
+use crate::credentials::CacheSettings;
 use crate::error::{Error, ErrorKind};
 use crate::names::validate_region;
 use crate::options::RequestOptions;
-use crate::refresh::LoadLimit;
+use crate::refresh::{Fresh, LoadLimit, Refreshing};
 use crate::region::resolve_region;
 use crate::request::HttpRequest;
 use crate::sign::{self, SIGNATURE_HEADERS};
@@ -27,13 +29,63 @@ use crate::sign::{self, SIGNATURE_HEADERS};
 pub(crate) enum TokenSource {
     /// `.bearer_token(...)` or `AWS_BEARER_TOKEN_BEDROCK`, prepared once at build.
     Static(Arc<Prepared>),
-    /// `.bearer_token_provider(...)`, with the last token it gave, prepared, and how long it
-    /// may take to answer.
-    Provider(
-        SharedBearerTokenProvider,
-        Mutex<Option<Arc<Prepared>>>,
-        LoadLimit,
-    ),
+    /// `.bearer_token_provider(...)`.
+    Provider(ProvidedTokens),
+}
+
+/// The tokens a provider gives, loaded as credentials are: one call at a time whatever the
+/// number of requests waiting, bounded by the credentials timeout, run as a task of its own
+/// (a request that gives up does not cancel it), a failure or panic shared and followed by a
+/// back-off.
+pub(crate) struct ProvidedTokens {
+    provider: SharedBearerTokenProvider,
+    refresh_buffer: Duration,
+    tokens: Refreshing<Arc<Prepared>>,
+}
+
+impl ProvidedTokens {
+    async fn get(&self, time: &SharedTimeSource) -> Result<Arc<Prepared>, Error> {
+        self.tokens
+            .get(|| time.now(), "bearer token", |now| self.load(now))
+            .await
+    }
+
+    fn load(
+        &self,
+        now: SystemTime,
+    ) -> impl Future<Output = Result<Fresh<Arc<Prepared>>, Error>> + Send + 'static {
+        let provider = Arc::clone(&self.provider);
+        let last = self.tokens.last();
+        let buffer = self.refresh_buffer;
+        async move {
+            let token = provider::provide(provider.as_ref()).await?;
+            // The same token again needs no new header.
+            let prepared = match last {
+                Some(last)
+                    if last.token.expose_secret() == token.expose_secret()
+                        && last.token.expires_at() == token.expires_at() =>
+                {
+                    last
+                }
+                _ => Arc::new(Prepared::new(token)?),
+            };
+            let (refresh_at, expires_at) = match prepared.expires_at {
+                // Kept until shortly before it expires: `buffer`, or half of what is left.
+                Some(at) => {
+                    let left = at.duration_since(now).unwrap_or_default();
+                    (Some(at - buffer.min(left / 2)), Some(at))
+                }
+                // Nothing says how long it lasts: the provider is asked for every request
+                // (the requests that arrive during a call share it).
+                None => (Some(now), Some(now)),
+            };
+            Ok(Fresh {
+                value: prepared,
+                refresh_at,
+                expires_at,
+            })
+        }
+    }
 }
 
 /// A token with what every request needs from it, computed once per token: the header value,
@@ -65,25 +117,23 @@ impl Prepared {
 }
 
 impl TokenSource {
-    async fn prepared(&self) -> Result<Arc<Prepared>, Error> {
+    /// A provider's tokens, loaded within `settings.timeout` and refreshed
+    /// `settings.refresh_buffer` before a known expiry.
+    pub(crate) fn provider(provider: SharedBearerTokenProvider, settings: CacheSettings) -> Self {
+        TokenSource::Provider(ProvidedTokens {
+            provider,
+            refresh_buffer: settings.refresh_buffer,
+            tokens: Refreshing::new(LoadLimit {
+                timeout: settings.timeout,
+                provider: "the bearer-token provider given to `.bearer_token_provider(...)`".into(),
+            }),
+        })
+    }
+
+    async fn prepared(&self, time: &SharedTimeSource) -> Result<Arc<Prepared>, Error> {
         match self {
             TokenSource::Static(prepared) => Ok(prepared.clone()),
-            TokenSource::Provider(provider, last, limit) => {
-                let token =
-                    tokio::time::timeout(limit.timeout, provider::provide(provider.as_ref()))
-                        .await
-                        .map_err(|_| limit.timed_out())??;
-                let mut last = last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                if let Some(prepared) = last.as_ref()
-                    && prepared.token.expose_secret() == token.expose_secret()
-                    && prepared.token.expires_at() == token.expires_at()
-                {
-                    return Ok(prepared.clone());
-                }
-                let prepared = Arc::new(Prepared::new(token)?);
-                *last = Some(prepared.clone());
-                Ok(prepared)
-            }
+            TokenSource::Provider(tokens) => tokens.get(time).await,
         }
     }
 }
@@ -167,7 +217,7 @@ impl Bearer {
         policy: &Policy,
     ) -> Result<bool, Error> {
         sign::check_url(request.url())?;
-        let prepared = self.source.prepared().await?;
+        let prepared = self.source.prepared(&self.time).await?;
         let region = match &options.region {
             Some(region) => Some(region.as_str()),
             None => self.region(&prepared.token).await?,

@@ -172,12 +172,13 @@ impl ShortTermKeyProvider {
     /// If minting fails while the cached key is still valid, the cached key is returned.
     pub async fn key(&self) -> Result<BearerToken, Error> {
         let inner = &self.inner;
+        let minting = std::sync::Arc::clone(inner);
         inner
             .keys
             .get(
                 || inner.resolver.time().now(),
                 "short-term Bedrock API key",
-                |now| inner.mint(now),
+                |now| async move { minting.mint(now).await },
             )
             .await
     }

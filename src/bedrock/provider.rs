@@ -10,8 +10,12 @@ use crate::error::{Error, ErrorKind};
 /// unchanged; anything else becomes [`ErrorKind::CredentialsProvider`].
 pub type ProviderError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// A source of bearer tokens, asked before every request: for keys that rotate. Cache inside
-/// the implementation if getting a token is expensive ([`ShortTermKeyProvider`] does).
+/// A source of bearer tokens, asked before every request: for keys that rotate. Requests sent
+/// while it is being asked share one call; a token with an expiry
+/// ([`BearerToken::with_expiry`], or a short-term key's own) is kept until shortly before it
+/// expires. Cache inside the implementation if getting a token without an expiry is expensive
+/// ([`ShortTermKeyProvider`] does). A call that fails, panics or outlasts the credentials
+/// timeout fails the waiting requests, and the provider is left alone for a second.
 /// Implement it with the [`async-trait`](https://docs.rs/async-trait) crate, as below.
 ///
 /// [`ShortTermKeyProvider`]: crate::bedrock::ShortTermKeyProvider
