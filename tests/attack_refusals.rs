@@ -20,7 +20,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, future};
 use reqwest_aws_auth::AwsAuth;
 use stack::{MIDDLEWARE, send};
-use wiremock::{MockServer, Request, ResponseTemplate};
+use wiremock::{Request, ResponseTemplate};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
@@ -114,7 +114,7 @@ async fn one_hosts_clock_moves_only_that_hosts_signatures() {
         let at_other = other.received_requests().await.unwrap();
         assert_eq!(
             dates(&at_other),
-            [today.clone()],
+            [today.as_str()],
             "{stack:?}: another host keeps this clock"
         );
         assert_eq!(
@@ -157,7 +157,7 @@ async fn a_date_at_the_end_of_time_is_ignored_and_nothing_panics_later() {
             assert_eq!(presigned_day(&auth, &url).await, today, "{stack:?}: {url}");
         }
         let at_other = other.received_requests().await.unwrap();
-        assert_eq!(dates(&at_other), [today.clone()], "{stack:?}");
+        assert_eq!(dates(&at_other), [today.as_str()], "{stack:?}");
     }
 }
 
