@@ -26,6 +26,7 @@ where
 /// Collects a body whose size hint says it is exactly `len` bytes. One that yields more is
 /// not the body in memory it claims to be: it fails with [`ErrorKind::BodyRead`] as soon as it
 /// does, having read at most `len` bytes and one frame, which cannot be put back.
+#[cfg(feature = "tower")]
 pub(crate) async fn collect_exact<B>(body: B, len: u64) -> Result<Bytes, Error>
 where
     B: http_body::Body,
