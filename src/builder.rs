@@ -355,7 +355,7 @@ impl AwsAuthBuilder {
     /// `*.api.aws`, `*.on.aws`: regional endpoints, Lambda function URLs, VPC endpoints, API
     /// Gateway's default hosts) and loopback; for the Bedrock presets, the Bedrock hosts of
     /// the configured region (`bedrock-mantle.{region}.api.aws`,
-    /// `bedrock-runtime[-fips].{region}.amazonaws.com[.cn]`) and loopback, so a Bedrock API
+    /// `bedrock-runtime[-fips].{region}.amazonaws.com[.cn]`, and `bedrock-mantle-fips`) and loopback, so a Bedrock API
     /// key never goes anywhere else. A Bedrock API key on the generic builder
     /// ([`bearer_token`](Self::bearer_token), [`bearer_token_provider`](Self::bearer_token_provider))
     /// gets the Bedrock scope too: it reaches another host only when named here. A custom domain (API Gateway or OpenSearch behind your
@@ -471,8 +471,14 @@ impl AwsAuthBuilder {
     /// Fails with [`ErrorKind::InvalidConfig`](crate::ErrorKind) for a missing or malformed
     /// signing name or region, a malformed header name, or two credential sources at once;
     /// and, in a build without feature `default-https-client`, when the default chain would
-    /// be used (it cannot load without an HTTP client: pass `.sdk_config(..)` instead).
+    /// be used (it cannot load without an HTTP client: pass `.sdk_config(..)` instead). What
+    /// was given is checked whichever way requests end up authenticated: a malformed header
+    /// name or signing name fails a bearer-token setup too.
     pub fn build(self) -> Result<AwsAuth, Error> {
+        self.header_policy()?;
+        if let Some(service) = &self.service {
+            validate_service(Some(service))?;
+        }
         let mode = match self.bearer()? {
             Some(bearer) => Mode::Bearer(bearer),
             None => Mode::SigV4(self.sigv4()?),

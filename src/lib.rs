@@ -69,6 +69,7 @@ mod amz_date;
 mod auth;
 mod authorization;
 pub mod bedrock;
+mod bedrock_host;
 mod body;
 mod body_hash;
 mod buffer;

@@ -289,7 +289,7 @@ impl Scope {
                           *.on.aws) and loopback"
             }
             Base::Bedrock => {
-                "Bedrock's hosts (bedrock-mantle.{region}.api.aws, \
+                "Bedrock's hosts (bedrock-mantle[-fips].{region}.api.aws, \
                               bedrock-runtime[-fips].{region}.amazonaws.com[.cn]) and loopback"
             }
             Base::None => "only the hosts named with `.allow_host(...)`/`.allow_url_prefix(...)`",
@@ -319,26 +319,10 @@ fn is_subdomain(host: &str, domain: &str) -> bool {
         && host.as_bytes()[host.len() - domain.len() - 1] == b'.'
 }
 
-/// `bedrock-mantle.{region}.api.aws` or `bedrock-runtime[-fips].{region}.amazonaws.com[.cn]`.
+/// A Mantle or bedrock-runtime host, FIPS included, by the crate's one Bedrock host grammar
+/// (the region check reads the same one).
 fn is_bedrock_host(host: &str) -> bool {
-    let is_region = |r: &str| {
-        !r.is_empty()
-            && r.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    };
-    let region_between = |prefix: &str, suffix: &str| {
-        host.strip_prefix(prefix)
-            .and_then(|rest| rest.strip_suffix(suffix))
-            .is_some_and(is_region)
-    };
-    region_between("bedrock-mantle.", ".api.aws")
-        || ["bedrock-runtime.", "bedrock-runtime-fips."]
-            .iter()
-            .any(|prefix| {
-                [".amazonaws.com", ".amazonaws.com.cn"]
-                    .iter()
-                    .any(|suffix| region_between(prefix, suffix))
-            })
+    crate::bedrock_host::bedrock_region(host).is_some()
 }
 
 #[cfg(test)]
@@ -394,6 +378,8 @@ mod tests {
             "https://bedrock-mantle.us-west-2.api.aws/v1/responses",
             "https://bedrock-runtime.us-west-2.amazonaws.com/openai/v1",
             "https://bedrock-runtime-fips.us-west-2.amazonaws.com/",
+            "https://bedrock-mantle-fips.us-east-1.api.aws/v1",
+            "https://BEDROCK-RUNTIME.US-EAST-1.AMAZONAWS.COM./",
             "https://bedrock-runtime.cn-north-1.amazonaws.com.cn/",
             "http://127.0.0.1:4000/v1",
         ] {
@@ -406,6 +392,8 @@ mod tests {
             "https://bedrock-mantle.x.y.api.aws/",
             "https://api.openai.com/v1",
             "https://bedrock-mantle.us-west-2.api.aws.evil.net/",
+            "https://bedrock-mantle.us_west.api.aws/",
+            "https://bedrock-mantle-fips.us-east-1.amazonaws.com/",
         ] {
             assert!(!allows(&s, url, None), "{url}");
         }

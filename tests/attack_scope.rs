@@ -184,3 +184,56 @@ async fn a_bearer_key_goes_to_bedrock_hosts_only_unless_others_are_named() {
         format!("Bearer {KEY}").as_str()
     );
 }
+
+#[test]
+fn the_builder_checks_what_it_is_given_in_bearer_mode_too() {
+    for (what, builder) in [
+        (
+            "unsigned_header",
+            AwsAuth::builder()
+                .bearer_token(KEY)
+                .unsigned_header("bad header"),
+        ),
+        (
+            "service",
+            AwsAuth::builder().bearer_token(KEY).service("Bad Name"),
+        ),
+        (
+            "region",
+            AwsAuth::bedrock_mantle()
+                .bearer_token(KEY)
+                .region("us east 1"),
+        ),
+    ] {
+        let err = builder.build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn fips_and_dual_spelled_bedrock_hosts_are_in_the_presets_scope() {
+    let auth = AwsAuth::bedrock_mantle()
+        .region("us-east-1")
+        .bearer_token(KEY)
+        .build()
+        .unwrap();
+    for url in [
+        "https://bedrock-mantle-fips.us-east-1.api.aws/v1/responses",
+        "https://bedrock-runtime-fips.us-east-1.amazonaws.com/openai/v1/responses",
+        "https://BEDROCK-MANTLE.us-east-1.api.aws./v1/models",
+    ] {
+        let mut request = reqwest::Client::new().post(url).build().unwrap();
+        auth.sign(&mut request).await.unwrap();
+        assert!(request.headers().contains_key("authorization"), "{url}");
+    }
+    let mut request = reqwest::Client::new()
+        .post("https://bedrock-mantle-fips.us-west-2.api.aws/v1/responses")
+        .build()
+        .unwrap();
+    let err = auth.sign(&mut request).await.unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::RegionMismatch,
+        "another region's FIPS host"
+    );
+}

@@ -61,23 +61,10 @@ pub fn runtime_openai_base_url(region: &str) -> String {
     format!("https://bedrock-runtime.{region}.{suffix}/openai/v1")
 }
 
-/// The region of a Mantle or bedrock-runtime host (`bedrock-mantle.{region}.api.aws`,
-/// `bedrock-runtime[-fips].{region}.amazonaws.com[.cn]`), or `None` for any other host.
+/// The region of a Mantle or bedrock-runtime host, or `None` for any other host: the crate's
+/// one Bedrock host grammar, which the scope uses too.
 pub(crate) fn endpoint_region(host: &str) -> Option<&str> {
-    let host = host.strip_suffix('.').unwrap_or(host);
-    let mut labels = host.splitn(3, '.');
-    let service = labels.next()?;
-    let region = labels.next()?;
-    let rest = labels.next()?;
-    let known = match service.to_ascii_lowercase().as_str() {
-        "bedrock-mantle" | "bedrock-mantle-fips" => rest.eq_ignore_ascii_case("api.aws"),
-        "bedrock-runtime" | "bedrock-runtime-fips" => {
-            rest.eq_ignore_ascii_case("amazonaws.com")
-                || rest.eq_ignore_ascii_case("amazonaws.com.cn")
-        }
-        _ => false,
-    };
-    (known && !region.is_empty()).then_some(region)
+    crate::bedrock_host::bedrock_region(host)
 }
 
 /// Who decided the region a request is authorised for, for the mismatch message.
