@@ -21,32 +21,29 @@ const SECRET: &str = "secret-key-that-must-stay-home";
 const KEY: &str = "ABSK-bedrock-key-that-must-stay-home";
 const SSE_C_KEY: &str = "c3NlLWMta2V5LXRoYXQtbXVzdC1zdGF5LWhvbWU=";
 
-/// Both ways of authenticating, scoped to `a` only, passing other hosts through.
-fn auths(a: &MockServer) -> Vec<(&'static str, AwsAuth)> {
+/// Both ways of authenticating, scoped to `a` only; other hosts are refused or (`pass`)
+/// passed through.
+fn auths(a: &MockServer, outside: OutsideScope) -> Vec<(&'static str, AwsAuth)> {
     let scoped = |builder: AwsAuthBuilder| {
         builder
             .default_scope(false)
             .allow_host(format!("127.0.0.1:{}", a.address().port()))
-            .outside_scope(OutsideScope::PassThrough)
+            .outside_scope(outside)
             .build()
             .unwrap()
     };
+    let sigv4 = AwsAuth::builder()
+        .service("s3")
+        .region("us-east-1")
+        .credentials(Credentials::new(
+            "AKIDREDIRECT",
+            SECRET,
+            Some(TOKEN.into()),
+            None,
+            "test",
+        ));
     vec![
-        (
-            "sigv4",
-            scoped(
-                AwsAuth::builder()
-                    .service("s3")
-                    .region("us-east-1")
-                    .credentials(Credentials::new(
-                        "AKIDREDIRECT",
-                        SECRET,
-                        Some(TOKEN.into()),
-                        None,
-                        "test",
-                    )),
-            ),
-        ),
+        ("sigv4", scoped(sigv4)),
         ("bearer", scoped(AwsAuth::builder().bearer_token(KEY))),
     ]
 }
@@ -118,7 +115,7 @@ async fn a_hop_that_leaves_the_scope_carries_no_amz_header_cookie_or_credential(
                 ResponseTemplate::new(200).set_body_string("b"),
             )
             .await;
-            for (how, auth) in auths(&a) {
+            for (how, auth) in auths(&a, OutsideScope::PassThrough) {
                 let seen = send(
                     stack,
                     &auth,
@@ -161,7 +158,7 @@ async fn a_server_outside_the_scope_cannot_redirect_a_request_into_it_and_have_i
             )
             .await;
             answering(&a, "/bucket/victim", ResponseTemplate::new(204)).await;
-            for (how, auth) in auths(&a) {
+            for (how, auth) in auths(&a, OutsideScope::PassThrough) {
                 let seen = send(stack, &auth, method, &format!("{}/hook", b.uri()), &[], b"").await;
                 let at = context(stack, how, status);
                 assert_eq!(seen.map(|(s, _)| s), Ok(204), "{at}: followed");
@@ -194,7 +191,7 @@ async fn a_chain_that_left_the_scope_never_gets_credentials_back() {
         answering(&a, "/start", redirect(307, format!("{}/bounce", b.uri()))).await;
         answering(&b, "/bounce", redirect(307, format!("{}/back", a.uri()))).await;
         answering(&a, "/back", ResponseTemplate::new(200)).await;
-        for (how, auth) in auths(&a) {
+        for (how, auth) in auths(&a, OutsideScope::PassThrough) {
             let seen = send(
                 stack,
                 &auth,
@@ -235,34 +232,7 @@ async fn a_chain_that_stays_in_scope_is_signed_afresh_and_one_that_leaves_it_is_
         answering(&a, "/start", redirect(307, format!("{}/next", a.uri()))).await;
         answering(&a, "/next", ResponseTemplate::new(200)).await;
         answering(&a, "/away", redirect(307, format!("{}/landing", b.uri()))).await;
-        for (how, auth) in [
-            (
-                "sigv4",
-                AwsAuth::builder()
-                    .service("s3")
-                    .region("us-east-1")
-                    .credentials(Credentials::new(
-                        "AKIDREDIRECT",
-                        SECRET,
-                        Some(TOKEN.into()),
-                        None,
-                        "test",
-                    ))
-                    .default_scope(false)
-                    .allow_host(format!("127.0.0.1:{}", a.address().port()))
-                    .build()
-                    .unwrap(),
-            ),
-            (
-                "bearer",
-                AwsAuth::builder()
-                    .bearer_token(KEY)
-                    .default_scope(false)
-                    .allow_host(format!("127.0.0.1:{}", a.address().port()))
-                    .build()
-                    .unwrap(),
-            ),
-        ] {
+        for (how, auth) in auths(&a, OutsideScope::Refuse) {
             let at = context(stack, how, 307);
             let seen = send(
                 stack,

@@ -32,6 +32,24 @@ pub const MIDDLEWARE: [Stack; 3] = [Stack::Reqwest13, Stack::Reqwest12, Stack::T
 /// What came back: the status and body, or the crate's error kind.
 pub type Seen = Result<(u16, Vec<u8>), ErrorKind>;
 
+/// The same request through the client `AwsAuth::client` builds from either reqwest line.
+macro_rules! via_reqwest {
+    ($builder:expr, $auth:expr, $method:expr, $url:expr, $headers:expr, $body:expr) => {{
+        let client = $auth.clone().client($builder).unwrap();
+        let mut request = client.request($method.parse().unwrap(), $url);
+        for (name, value) in $headers {
+            request = request.header(*name, *value);
+        }
+        match request.body($body).send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                Ok((status, response.bytes().await.unwrap().to_vec()))
+            }
+            Err(err) => Err(kind_of(Error::from_middleware(&err), &err)),
+        }
+    }};
+}
+
 /// Sends `method url` with `headers` and `body` through `stack`, authenticated by `auth`.
 pub async fn send(
     stack: Stack,
@@ -44,33 +62,16 @@ pub async fn send(
     let body = body.to_vec();
     match stack {
         Stack::Reqwest13 => {
-            let client = auth.clone().client(reqwest::Client::builder()).unwrap();
-            let mut request = client.request(method.parse().unwrap(), url);
-            for (name, value) in headers {
-                request = request.header(*name, *value);
-            }
-            match request.body(body).send().await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    Ok((status, response.bytes().await.unwrap().to_vec()))
-                }
-                Err(err) => Err(kind_of(Error::from_middleware(&err), &err)),
-            }
+            via_reqwest!(reqwest::Client::builder(), auth, method, url, headers, body)
         }
-        Stack::Reqwest12 => {
-            let client = auth.clone().client(reqwest012::Client::builder()).unwrap();
-            let mut request = client.request(method.parse().unwrap(), url);
-            for (name, value) in headers {
-                request = request.header(*name, *value);
-            }
-            match request.body(body).send().await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    Ok((status, response.bytes().await.unwrap().to_vec()))
-                }
-                Err(err) => Err(kind_of(Error::from_middleware(&err), &err)),
-            }
-        }
+        Stack::Reqwest12 => via_reqwest!(
+            reqwest012::Client::builder(),
+            auth,
+            method,
+            url,
+            headers,
+            body
+        ),
         Stack::Tower => {
             let client =
                 hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
