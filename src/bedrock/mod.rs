@@ -29,6 +29,7 @@ mod mint;
 mod provider;
 mod token;
 
+pub use crate::bedrock_host::{BedrockHost, Endpoint, parse_host};
 pub(crate) use bearer::{Bearer, Prepared, RegionRule, TokenSource};
 pub(crate) use endpoints::{RegionOrigin, check_endpoint_region};
 pub use endpoints::{
