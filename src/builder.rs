@@ -58,8 +58,8 @@ use crate::sigv4::SigV4;
 ///    [`credentials_provider`](Self::credentials_provider), [`sdk_config`](Self::sdk_config), or
 ///    else the AWS SDK's default chain.
 ///
-/// Steps 1, 2 and explicit SigV4 credentials are explicit choices: any of them means the
-/// environment variable is not consulted, and configuring two of them (say a bearer token and
+/// Steps 1, 2 and explicit SigV4 credentials (or a [`profile`](Self::profile)) are explicit
+/// choices: any of them means the environment variable is not consulted, and configuring two of them (say a bearer token and
 /// static credentials) fails the build with [`ErrorKind::InvalidConfig`](crate::ErrorKind)
 /// rather than picking one silently. A bearer-token setup needs no signing name.
 ///
@@ -533,9 +533,12 @@ impl AwsAuthBuilder {
     }
 
     /// `AWS_BEARER_TOKEN_BEDROCK`, when the precedence rule lets it count: no explicit
-    /// credentials, and a Bedrock preset or `bearer_token_from_env(true)`.
+    /// credentials or profile, and a Bedrock preset or `bearer_token_from_env(true)`.
     fn env_token(&self) -> Result<Option<BearerToken>, Error> {
+        // A profile named on the builder is a choice of AWS credentials, as openai-python's
+        // Bedrock provider reads it: the variable must not override it.
         if !self.source.sources.is_empty()
+            || self.source.profile.is_some()
             || !self.bearer_token_from_env.unwrap_or(self.bedrock_preset)
         {
             return Ok(None);
