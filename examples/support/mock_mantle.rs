@@ -1,8 +1,18 @@
-//! A mock Amazon Bedrock Mantle endpoint on loopback, shared by the examples. It checks
-//! requests for real: SigV4 signatures with `reqwest_aws_auth::verify` (after dropping header
-//! names that contain `_`, as Mantle does), API keys by constant-time comparison. It answers
-//! the Responses and Chat Completions APIs, streamed (`"stream": true`) or not, with bodies of
-//! OpenAI's shape (`usage` details included), so that typed OpenAI clients parse them.
+//! A mock of AWS's model endpoints on loopback, shared by the examples. It checks requests for
+//! real: SigV4 signatures with `reqwest_aws_auth::verify` (after dropping header names that
+//! contain `_`, as Mantle does) for the signing name of the endpoint the request is for, API
+//! keys by constant-time comparison. It answers the Responses and Chat Completions APIs with
+//! bodies of OpenAI's shape (`usage` details included), and Anthropic's Messages API
+//! (`/v1/messages`, `/anthropic/v1/messages`) with Anthropic's, streamed (`"stream": true`) or
+//! not, so that typed clients parse them.
+//!
+//! Which endpoint a request is for, and so which signing name it must carry, comes from its
+//! `Host` (a client may reach the mock under a real endpoint's name, with reqwest's
+//! `resolve`): `bedrock-runtime.*` is `bedrock`, `bedrock-mantle.*` is `bedrock-mantle`,
+//! `aws-external-anthropic.*` is `aws-external-anthropic`; on `127.0.0.1`, `/v1/messages` is
+//! Claude Platform's and anything else Mantle's. Claude Platform requests must carry
+//! `anthropic-workspace-id`, Messages requests `anthropic-version`, and no request may carry
+//! `x-api-key` (an Anthropic key has no business at AWS).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -104,9 +114,23 @@ async fn serve(mut socket: TcpStream) -> std::io::Result<()> {
         .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
         .map(|(_, value)| *value)
         .unwrap_or_default();
-    let verdict = if let Some(token) = authorization.strip_prefix("Bearer ") {
+    let header = |wanted: &str| {
+        headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
+            .map(|(_, value)| *value)
+    };
+    let path = target.split('?').next().unwrap_or_default();
+    let service = signing_name(header("host").unwrap_or_default(), path);
+    let verdict = if header("x-api-key").is_some() {
+        Err("an `x-api-key` header reached AWS".to_owned())
+    } else if service == "aws-external-anthropic" && header("anthropic-workspace-id").is_none() {
+        Err("Claude Platform on AWS needs `anthropic-workspace-id`".to_owned())
+    } else if path.ends_with("/messages") && header("anthropic-version").is_none() {
+        Err("the Messages API needs `anthropic-version`".to_owned())
+    } else if let Some(token) = authorization.strip_prefix("Bearer ") {
         constant_time_eq(token.as_bytes(), API_KEY.as_bytes())
-            .then(|| "the Bedrock API key it issued (constant-time compare)".to_owned())
+            .then(|| "the API key it issued (constant-time compare)".to_owned())
             .ok_or_else(|| "unknown API key".to_owned())
     } else {
         let request = ReceivedRequest {
@@ -115,7 +139,7 @@ async fn serve(mut socket: TcpStream) -> std::io::Result<()> {
             headers: &headers,
             body,
         };
-        Verifier::new(demo_credentials(), REGION, "bedrock-mantle")
+        Verifier::new(demo_credentials(), REGION, service)
             .verify(&request)
             .map(|()| {
                 let signed = authorization
@@ -123,10 +147,7 @@ async fn serve(mut socket: TcpStream) -> std::io::Result<()> {
                     .nth(1)
                     .and_then(|s| s.split(',').next())
                     .unwrap_or_default();
-                format!(
-                    "SigV4 by {ACCESS_KEY} for {REGION}/bedrock-mantle, signed headers {signed}; \
-                     x_demo_trace went unsigned (Mantle drops `_` headers)"
-                )
+                format!("SigV4 by {ACCESS_KEY} for {REGION}/{service}, signed headers {signed}")
             })
             .map_err(|rejection| rejection.reason().to_string())
     };
@@ -158,17 +179,24 @@ async fn serve(mut socket: TcpStream) -> std::io::Result<()> {
     } else {
         "SigV4"
     };
-    let text = format!("Hello from the mock Mantle endpoint, reached with {how}.");
+    let endpoint = match service {
+        "bedrock" => "bedrock-runtime",
+        "aws-external-anthropic" => "Claude Platform",
+        _ => "Mantle",
+    };
+    let text = format!("Hello from the mock {endpoint} endpoint, reached with {how}.");
     let request: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     let model = request["model"].as_str().unwrap_or("openai.gpt-oss-120b");
     let stream = request["stream"].as_bool().unwrap_or(false);
-    let path = target.split('?').next().unwrap_or_default();
     let api = if path.ends_with("/responses") {
         Api::Responses
     } else if path.ends_with("/chat/completions") {
         Api::ChatCompletions
+    } else if path.ends_with("/v1/messages") {
+        Api::Messages
     } else {
-        let body = r#"{"message":"the mock serves /responses and /chat/completions"}"#;
+        let body =
+            r#"{"message":"the mock serves /responses, /chat/completions and /v1/messages"}"#;
         let response = format!(
             "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
             body.len()
@@ -179,6 +207,7 @@ async fn serve(mut socket: TcpStream) -> std::io::Result<()> {
         let answer = match api {
             Api::Responses => response_object(model, &text),
             Api::ChatCompletions => chat_completion(model, &text),
+            Api::Messages => message(model, &text),
         }
         .to_string();
         let response = format!(
@@ -200,6 +229,7 @@ async fn serve(mut socket: TcpStream) -> std::io::Result<()> {
     match api {
         Api::Responses => stream_response(&mut socket, model, &text).await?,
         Api::ChatCompletions => stream_chat_completion(&mut socket, model, &text).await?,
+        Api::Messages => stream_message(&mut socket, model, &text).await?,
     }
     socket.write_all(b"0\r\n\r\n").await
 }
@@ -207,6 +237,26 @@ async fn serve(mut socket: TcpStream) -> std::io::Result<()> {
 enum Api {
     Responses,
     ChatCompletions,
+    Messages,
+}
+
+/// The signing name of the endpoint a request is for: by the name it reached the mock under,
+/// or on loopback by its path.
+fn signing_name(host: &str, path: &str) -> &'static str {
+    let name = host
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if name.starts_with("bedrock-runtime") {
+        "bedrock"
+    } else if name.starts_with("aws-external-anthropic")
+        || (path == "/v1/messages" && !name.starts_with("bedrock-mantle"))
+    {
+        "aws-external-anthropic"
+    } else {
+        "bedrock-mantle"
+    }
 }
 
 // Fixed ids and times: the mock answers the same way every run.
@@ -297,6 +347,67 @@ fn chat_completion(model: &str, text: &str) -> serde_json::Value {
         }],
         "usage": chat_usage(text),
     })
+}
+
+/// An Anthropic Messages API `message` with one text block.
+fn message(model: &str, text: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": MESSAGE_ID,
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": "end_turn",
+        "stop_sequence": null,
+        "usage": {"input_tokens": 8, "output_tokens": text.split(' ').count()},
+    })
+}
+
+/// The event sequence Anthropic sends for a streamed message with one text block.
+async fn stream_message(socket: &mut TcpStream, model: &str, text: &str) -> std::io::Result<()> {
+    let mut start = message(model, "");
+    start["content"] = serde_json::json!([]);
+    start["stop_reason"] = serde_json::Value::Null;
+    start["usage"]["output_tokens"] = 0.into();
+    send_event(
+        socket,
+        "message_start",
+        &serde_json::json!({"type": "message_start", "message": start}),
+    )
+    .await?;
+    send_event(
+        socket,
+        "content_block_start",
+        &serde_json::json!({"type": "content_block_start", "index": 0,
+                            "content_block": {"type": "text", "text": ""}}),
+    )
+    .await?;
+    for word in text.split_inclusive(' ') {
+        let delta = serde_json::json!({"type": "content_block_delta", "index": 0,
+                                        "delta": {"type": "text_delta", "text": word}});
+        send_event(socket, "content_block_delta", &delta).await?;
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    send_event(
+        socket,
+        "content_block_stop",
+        &serde_json::json!({"type": "content_block_stop", "index": 0}),
+    )
+    .await?;
+    send_event(
+        socket,
+        "message_delta",
+        &serde_json::json!({"type": "message_delta",
+                            "delta": {"stop_reason": "end_turn", "stop_sequence": null},
+                            "usage": {"output_tokens": text.split(' ').count()}}),
+    )
+    .await?;
+    send_event(
+        socket,
+        "message_stop",
+        &serde_json::json!({"type": "message_stop"}),
+    )
+    .await
 }
 
 /// The event sequence OpenAI sends for a streamed response with one text message.
