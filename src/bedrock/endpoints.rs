@@ -1,4 +1,5 @@
-//! Where Bedrock's OpenAI-compatible APIs live, and which region a Bedrock host belongs to.
+//! Where AWS's model APIs live (Bedrock's OpenAI-compatible and Anthropic paths, Claude
+//! Platform on AWS), and which region a host of theirs belongs to.
 
 use crate::error::{Error, ErrorKind};
 
@@ -53,18 +54,69 @@ pub fn mantle_openai_base_url(region: &str) -> String {
 /// );
 /// ```
 pub fn runtime_openai_base_url(region: &str) -> String {
-    let suffix = if region.starts_with("cn-") {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    };
-    format!("https://bedrock-runtime.{region}.{suffix}/openai/v1")
+    format!("{}/openai/v1", runtime_endpoint(region))
 }
 
-/// The region of a Mantle or bedrock-runtime host, or `None` for any other host: the crate's
-/// one Bedrock host grammar, which the scope uses too.
+/// bedrock-runtime's endpoint of `region`, in its partition's DNS suffix.
+fn runtime_endpoint(region: &str) -> String {
+    let suffix = crate::bedrock_host::runtime_suffixes(region).0;
+    format!("https://bedrock-runtime.{region}.{suffix}")
+}
+
+/// bedrock-runtime's base URL for Anthropic's Messages API:
+/// `https://bedrock-runtime.{region}.amazonaws.com/anthropic` (in the region's partition),
+/// the base an Anthropic SDK appends `/v1/messages` to. Takes Bedrock's Claude model ids
+/// (`anthropic.claude-…`, inference profiles such as `us.anthropic.claude-…`). Sign for
+/// `bedrock` ([`AwsAuth::bedrock`](crate::AwsAuth::bedrock) or
+/// [`AwsAuth::bedrock_runtime`](crate::AwsAuth::bedrock_runtime)).
+///
+/// ```
+/// assert_eq!(
+///     reqwest_aws_auth::bedrock::runtime_anthropic_base_url("us-east-1"),
+///     "https://bedrock-runtime.us-east-1.amazonaws.com/anthropic"
+/// );
+/// ```
+pub fn runtime_anthropic_base_url(region: &str) -> String {
+    format!("{}/anthropic", runtime_endpoint(region))
+}
+
+/// Mantle's base URL for Anthropic's Messages API (and `count_tokens`):
+/// `https://bedrock-mantle.{region}.api.aws/anthropic`, the base an Anthropic SDK appends
+/// `/v1/messages` to (anthropic-sdk-python's `AnthropicBedrockMantle` uses it). Sign for
+/// `bedrock-mantle` ([`AwsAuth::bedrock`](crate::AwsAuth::bedrock) or
+/// [`AwsAuth::bedrock_mantle`](crate::AwsAuth::bedrock_mantle)).
+///
+/// ```
+/// assert_eq!(
+///     reqwest_aws_auth::bedrock::mantle_anthropic_base_url("us-west-2"),
+///     "https://bedrock-mantle.us-west-2.api.aws/anthropic"
+/// );
+/// ```
+pub fn mantle_anthropic_base_url(region: &str) -> String {
+    format!("{}/anthropic", mantle_endpoint(region))
+}
+
+/// Claude Platform on AWS (Anthropic's own API, with AWS authentication and billing):
+/// `https://aws-external-anthropic.{region}.api.aws`, the base an Anthropic SDK appends
+/// `/v1/messages` to (anthropic-sdk-python's `AnthropicAWS` uses it). It takes Anthropic's
+/// model ids (`claude-…`), and every request must carry `anthropic-workspace-id`. Sign for
+/// `aws-external-anthropic` with [`AwsAuth::claude_platform`](crate::AwsAuth::claude_platform),
+/// which sets that header.
+///
+/// ```
+/// assert_eq!(
+///     reqwest_aws_auth::bedrock::claude_platform_base_url("us-east-1"),
+///     "https://aws-external-anthropic.us-east-1.api.aws"
+/// );
+/// ```
+pub fn claude_platform_base_url(region: &str) -> String {
+    format!("https://aws-external-anthropic.{region}.api.aws")
+}
+
+/// The region of a host of AWS's model APIs (runtime, Mantle, Claude Platform), or `None` for
+/// any other host: the crate's one host grammar, which the scope uses too.
 pub(crate) fn endpoint_region(host: &str) -> Option<&str> {
-    crate::bedrock_host::bedrock_region(host)
+    crate::bedrock_host::parse(host).map(|h| h.region)
 }
 
 /// Who decided the region a request is authorised for, for the mismatch message.
@@ -78,8 +130,8 @@ pub(crate) enum RegionOrigin {
     Token,
 }
 
-/// Fails with [`ErrorKind::RegionMismatch`] when `url` is a Mantle or bedrock-runtime endpoint of
-/// another region than `region`.
+/// Fails with [`ErrorKind::RegionMismatch`] when `url` is a bedrock-runtime, Mantle or Claude
+/// Platform endpoint of another region than `region`.
 pub(crate) fn check_endpoint_region(
     url: &url::Url,
     region: &str,
@@ -129,6 +181,10 @@ mod tests {
                 "bedrock-runtime.cn-north-1.amazonaws.com.cn",
                 Some("cn-north-1"),
             ),
+            (
+                "aws-external-anthropic.eu-west-1.api.aws",
+                Some("eu-west-1"),
+            ),
             ("bedrock.us-east-1.amazonaws.com", None),
             ("bedrock-mantle.us-west-2.example.com", None),
             ("bedrock-mantle.api.aws", None),
@@ -146,6 +202,9 @@ mod tests {
             mantle_base_url("ap-northeast-1"),
             mantle_openai_base_url("ap-northeast-1"),
             runtime_openai_base_url("ap-northeast-1"),
+            runtime_anthropic_base_url("ap-northeast-1"),
+            mantle_anthropic_base_url("ap-northeast-1"),
+            claude_platform_base_url("ap-northeast-1"),
         ] {
             let url = url::Url::parse(&base).unwrap();
             assert_eq!(
@@ -161,5 +220,26 @@ mod tests {
             runtime_openai_base_url("cn-north-1"),
             "https://bedrock-runtime.cn-north-1.amazonaws.com.cn/openai/v1"
         );
+        // Every partition's runtime URL is a host the grammar reads back to its region.
+        for region in [
+            "eusc-de-east-1",
+            "us-iso-east-1",
+            "us-isob-east-1",
+            "eu-isoe-west-1",
+            "us-isof-south-1",
+            "us-gov-west-1",
+        ] {
+            for base in [
+                runtime_openai_base_url(region),
+                runtime_anthropic_base_url(region),
+            ] {
+                let url = url::Url::parse(&base).unwrap();
+                assert_eq!(
+                    endpoint_region(url.host_str().unwrap()),
+                    Some(region),
+                    "{base}"
+                );
+            }
+        }
     }
 }

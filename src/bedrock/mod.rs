@@ -33,7 +33,8 @@ pub use crate::bedrock_host::{BedrockHost, Endpoint, parse_host};
 pub(crate) use bearer::{Bearer, Prepared, RegionRule, TokenSource};
 pub(crate) use endpoints::{RegionOrigin, check_endpoint_region};
 pub use endpoints::{
-    mantle_base_url, mantle_endpoint, mantle_openai_base_url, runtime_openai_base_url,
+    claude_platform_base_url, mantle_anthropic_base_url, mantle_base_url, mantle_endpoint,
+    mantle_openai_base_url, runtime_anthropic_base_url, runtime_openai_base_url,
 };
 pub use mint::{
     MAX_SHORT_TERM_KEY_LIFETIME, ShortTermKeyProvider, ShortTermKeyProviderBuilder,
