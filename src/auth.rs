@@ -446,7 +446,13 @@ impl fmt::Debug for AwsAuth {
             Mode::SigV4(sigv4) => f
                 .debug_struct("AwsAuth")
                 .field("mode", &"SigV4")
-                .field("service", &sigv4.config.service)
+                .field(
+                    "service",
+                    &match sigv4.runtime_by_host {
+                        Some(_) => "bedrock or bedrock-mantle, by host",
+                        None => sigv4.config.service.as_str(),
+                    },
+                )
                 .field("region", &sigv4.resolver.configured_region())
                 .field("profile", &sigv4.resolver.profile())
                 .field("streaming_body", &sigv4.config.streaming)

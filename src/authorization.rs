@@ -16,7 +16,29 @@ pub(crate) struct Policy {
     pub(crate) scope: Scope,
     pub(crate) replace_authorization: bool,
     pub(crate) max_redirects: usize,
+    /// Remove a client's `x-api-key` before signing or attaching the key (the model presets).
+    pub(crate) remove_api_key: bool,
+    /// `anthropic-workspace-id`, set on every authenticated request (Claude Platform).
+    pub(crate) workspace_id: Option<HeaderValue>,
 }
+
+impl Policy {
+    /// What the presets change on a request they authenticate, before it is signed: an
+    /// Anthropic client's own key (`x-api-key`, a placeholder or a real key found in the
+    /// environment) must not reach AWS, and Claude Platform bills the configured workspace.
+    pub(crate) fn edit_headers(&self, headers: &mut HeaderMap) {
+        if self.remove_api_key {
+            headers.remove(X_API_KEY);
+        }
+        if let Some(workspace) = &self.workspace_id {
+            headers.insert(ANTHROPIC_WORKSPACE_ID, workspace.clone());
+        }
+    }
+}
+
+const X_API_KEY: http::HeaderName = http::HeaderName::from_static("x-api-key");
+const ANTHROPIC_WORKSPACE_ID: http::HeaderName =
+    http::HeaderName::from_static("anthropic-workspace-id");
 
 /// What the guard decided for one hop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

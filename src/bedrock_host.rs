@@ -205,13 +205,6 @@ fn is_region(label: &str) -> bool {
     middle > 0 && !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The region of a Mantle or bedrock-runtime host, or `None` for any other host.
-pub(crate) fn bedrock_region(host: &str) -> Option<&str> {
-    parse(host)
-        .filter(|h| matches!(h.endpoint, Endpoint::Runtime | Endpoint::Mantle))
-        .map(|h| h.region)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,21 +447,5 @@ mod tests {
         ] {
             assert_eq!(parse_host(host), None, "{host}");
         }
-    }
-
-    #[test]
-    fn the_region_of_runtime_and_mantle_only() {
-        assert_eq!(
-            bedrock_region("bedrock-mantle.US-WEST-2.api.aws"),
-            Some("US-WEST-2")
-        );
-        assert_eq!(
-            bedrock_region("bedrock-runtime.eusc-de-east-1.amazonaws.eu"),
-            Some("eusc-de-east-1")
-        );
-        assert_eq!(
-            bedrock_region("aws-external-anthropic.us-east-1.api.aws"),
-            None
-        );
     }
 }

@@ -8,7 +8,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_smithy_async::time::TimeSource;
 use aws_types::SdkConfig;
-use http::HeaderName;
+use http::{HeaderName, HeaderValue};
 
 use crate::auth::{AwsAuth, Inner, Mode};
 use crate::authorization::Policy;
@@ -75,8 +75,15 @@ pub struct AwsAuthBuilder {
     pub(crate) streaming: StreamingBody,
     pub(crate) unsigned_headers: Vec<String>,
     pub(crate) skip_underscore_headers: bool,
-    /// Set by the Bedrock presets: region required, `AWS_BEARER_TOKEN_BEDROCK` consulted.
+    /// Set by the model presets (Bedrock's and Claude Platform's): region required, the API
+    /// key's environment variable consulted, a client's `x-api-key` removed.
     pub(crate) bedrock_preset: bool,
+    /// `AwsAuth::claude_platform()`: its scope, `ANTHROPIC_AWS_API_KEY`, the workspace header.
+    pub(crate) claude_platform: bool,
+    /// `AwsAuth::bedrock()`: the signing name follows each request's host unless `.service`.
+    pub(crate) follow_host: bool,
+    pub(crate) workspace_id: Option<String>,
+    pub(crate) replace_api_key_header: Option<bool>,
     pub(crate) bearer_token: Option<BearerToken>,
     pub(crate) bearer_token_provider: Option<SharedBearerTokenProvider>,
     pub(crate) bearer_token_from_env: Option<bool>,
@@ -142,6 +149,84 @@ impl AwsAuth {
     }
 }
 
+impl AwsAuth {
+    /// A builder for Amazon Bedrock whose signing name follows the host of each request:
+    /// `bedrock` for bedrock-runtime, `bedrock-mantle` for Mantle (any partition, FIPS and
+    /// dual-stack forms included, as [`bedrock::parse_host`](crate::bedrock::parse_host) reads
+    /// them), so one client reaches both endpoints and every API they serve (see the
+    /// [surface table](crate::bedrock)). As the other Bedrock presets: a region required and
+    /// checked against the host, `AWS_BEARER_TOKEN_BEDROCK` honoured as described on
+    /// [`AwsAuthBuilder`](crate::AwsAuthBuilder#how-a-request-is-authenticated), the scope
+    /// Bedrock's hosts and loopback, header names containing `_` left unsigned (Mantle drops
+    /// them), and a client's `x-api-key` removed
+    /// ([`replace_api_key_header`](AwsAuthBuilder::replace_api_key_header)).
+    ///
+    /// A request to a host that names no Bedrock endpoint (a proxy, a loopback mock) fails
+    /// with [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) unless
+    /// [`service`](AwsAuthBuilder::service) names the signing name, which then holds for every
+    /// request.
+    ///
+    /// ```
+    /// use reqwest_aws_auth::{AwsAuth, bedrock};
+    ///
+    /// let auth = AwsAuth::bedrock().region("us-east-1").build()?;
+    /// // Signed as `bedrock`:
+    /// let runtime = format!("{}/v1/messages", bedrock::runtime_anthropic_base_url("us-east-1"));
+    /// // Signed as `bedrock-mantle`:
+    /// let mantle = format!("{}/responses", bedrock::mantle_base_url("us-east-1"));
+    /// # Ok::<(), reqwest_aws_auth::Error>(())
+    /// ```
+    pub fn bedrock() -> AwsAuthBuilder {
+        AwsAuthBuilder {
+            skip_underscore_headers: true,
+            bedrock_preset: true,
+            follow_host: true,
+            ..AwsAuthBuilder::default()
+        }
+    }
+
+    /// A builder for Claude Platform on AWS (Anthropic's API with AWS authentication and
+    /// billing, at [`bedrock::claude_platform_base_url`](crate::bedrock::claude_platform_base_url)):
+    /// signing name `aws-external-anthropic`, a region required and checked against the host,
+    /// the scope Claude Platform's hosts and loopback, and a client's `x-api-key` removed
+    /// ([`replace_api_key_header`](AwsAuthBuilder::replace_api_key_header)).
+    ///
+    /// Every request carries `anthropic-workspace-id`, set before signing from
+    /// [`workspace_id`](AwsAuthBuilder::workspace_id) or else `ANTHROPIC_AWS_WORKSPACE_ID`
+    /// (trimmed, blank counts as unset); `build()` fails without one. An Anthropic API key goes
+    /// as `Authorization: Bearer …`, as anthropic-sdk-python's `AnthropicAWS` sends it: from
+    /// [`bearer_token`](AwsAuthBuilder::bearer_token), a
+    /// [`bearer_token_provider`](AwsAuthBuilder::bearer_token_provider), or else
+    /// `ANTHROPIC_AWS_API_KEY`, with the precedence described on
+    /// [`AwsAuthBuilder`](crate::AwsAuthBuilder#how-a-request-is-authenticated)
+    /// (`AWS_BEARER_TOKEN_BEDROCK` is not read: a Bedrock key is no Claude Platform key).
+    ///
+    /// ```
+    /// use reqwest_aws_auth::{AwsAuth, bedrock};
+    ///
+    /// let auth = AwsAuth::claude_platform()
+    ///     .region("us-east-1")
+    ///     .workspace_id("wrkspc_01AbCd")
+    ///     .build()?;
+    /// let url = format!("{}/v1/messages", bedrock::claude_platform_base_url("us-east-1"));
+    /// # Ok::<(), reqwest_aws_auth::Error>(())
+    /// ```
+    pub fn claude_platform() -> AwsAuthBuilder {
+        AwsAuthBuilder {
+            service: Some(CLAUDE_PLATFORM_SIGNING_NAME.to_owned()),
+            bedrock_preset: true,
+            claude_platform: true,
+            ..AwsAuthBuilder::default()
+        }
+    }
+}
+
+/// SigV4 signing name of Claude Platform on AWS.
+const CLAUDE_PLATFORM_SIGNING_NAME: &str = "aws-external-anthropic";
+/// Where `AwsAuth::claude_platform()` reads an Anthropic API key and the workspace from.
+const CLAUDE_API_KEY_ENV: &str = "ANTHROPIC_AWS_API_KEY";
+const CLAUDE_WORKSPACE_ENV: &str = "ANTHROPIC_AWS_WORKSPACE_ID";
+
 /// How many redirects the middleware follows by default.
 const DEFAULT_MAX_REDIRECTS: usize = 10;
 
@@ -166,6 +251,8 @@ impl fmt::Debug for AwsAuthBuilder {
             .field("allowed_hosts", &self.allowed_hosts)
             .field("allowed_url_prefixes", &self.allowed_url_prefixes)
             .field("outside_scope", &self.outside_scope)
+            .field("workspace_id", &self.workspace_id)
+            .field("replace_api_key_header", &self.replace_api_key_header)
             .finish_non_exhaustive()
     }
 }
@@ -418,6 +505,27 @@ impl AwsAuthBuilder {
         self
     }
 
+    /// Whether to remove a client's `x-api-key` header before signing or attaching the key
+    /// (default `true` for the Bedrock and Claude presets, `false` for other builders).
+    /// Anthropic's clients always send their key as `x-api-key`: a placeholder, or a real
+    /// Anthropic key found in the environment, which must not reach AWS (signed, it would be
+    /// forwarded to the service and into its logs). API Gateway uses `x-api-key` legitimately
+    /// next to SigV4, so other builders keep and sign it. A request passed through outside the
+    /// scope is left as the app wrote it.
+    pub fn replace_api_key_header(mut self, replace: bool) -> Self {
+        self.replace_api_key_header = Some(replace);
+        self
+    }
+
+    /// The Claude Platform workspace to bill: `anthropic-workspace-id`, set on every request
+    /// before signing (replacing one the app set). Required by
+    /// [`AwsAuth::claude_platform`], which otherwise reads `ANTHROPIC_AWS_WORKSPACE_ID`.
+    /// Surrounding whitespace is trimmed; a value that cannot be a header fails `build()`.
+    pub fn workspace_id(mut self, id: impl Into<String>) -> Self {
+        self.workspace_id = Some(id.into());
+        self
+    }
+
     /// How many redirects the middleware follows for one request (default 10; `0` returns
     /// every redirect to the app). Each hop is signed afresh when its host is in scope, and
     /// sent without any credential (or refused, per [`outside_scope`](Self::outside_scope))
@@ -543,7 +651,12 @@ impl AwsAuthBuilder {
         {
             return Ok(None);
         }
-        let Some(value) = std::env::var_os(BEARER_TOKEN_ENV) else {
+        let var = if self.claude_platform {
+            CLAUDE_API_KEY_ENV
+        } else {
+            BEARER_TOKEN_ENV
+        };
+        let Some(value) = std::env::var_os(var) else {
             return Ok(None);
         };
         let token = BearerToken::new(value.to_str().unwrap_or("\u{0}"));
@@ -554,9 +667,9 @@ impl AwsAuthBuilder {
             Error::new(
                 ErrorKind::InvalidToken,
                 format!(
-                    "{BEARER_TOKEN_ENV} holds something that cannot be sent as a bearer token \
+                    "{var} holds something that cannot be sent as a bearer token \
                      (control characters, line breaks or non-UTF-8 bytes): set it to the \
-                     Bedrock API key, unset it to sign with AWS credentials, or call \
+                     API key, unset it to sign with AWS credentials, or call \
                      `.bearer_token_from_env(false)`"
                 ),
             )
@@ -565,18 +678,33 @@ impl AwsAuthBuilder {
     }
 
     fn sigv4(&self) -> Result<SigV4, Error> {
-        let service = validate_service(self.service.as_deref())?;
+        // Without `.service`, `bedrock()` keeps Mantle's settings and runtime's beside them.
+        let by_host = self.follow_host && self.service.is_none();
+        let service = match &self.service {
+            None if by_host => crate::bedrock::MANTLE_SIGNING_NAME.to_owned(),
+            given => validate_service(given.as_deref())?,
+        };
         let resolver = self.source.resolver()?;
-        let mut config = SigningConfig::new(
-            service,
-            self.content_sha256.unwrap_or(true),
-            self.header_policy()?,
-            self.streaming,
-        );
-        config.presign_session_token = self.presign_session_token;
-        config.fast_signing = !self.sign_with_aws_sigv4;
+        let config = |service: String| -> Result<SigningConfig, Error> {
+            let mut config = SigningConfig::new(
+                service,
+                self.content_sha256.unwrap_or(true),
+                self.header_policy()?,
+                self.streaming,
+            );
+            config.presign_session_token = self.presign_session_token;
+            config.fast_signing = !self.sign_with_aws_sigv4;
+            Ok(config)
+        };
+        let runtime_by_host = match by_host {
+            true => Some(Box::new(config(
+                crate::bedrock::RUNTIME_SIGNING_NAME.to_owned(),
+            )?)),
+            false => None,
+        };
         Ok(SigV4 {
-            config,
+            config: config(service)?,
+            runtime_by_host,
             resolver,
             skew: ClockSkew::new(
                 self.clock_skew_correction
@@ -593,6 +721,7 @@ impl AwsAuthBuilder {
     fn policy(&self, bearer: bool) -> Result<Policy, Error> {
         let base = match (self.default_scope, self.bedrock_preset || bearer) {
             (Some(false), _) => Base::None,
+            (_, true) if self.claude_platform => Base::ClaudePlatform,
             (_, true) => Base::Bedrock,
             (_, false) => Base::Aws,
         };
@@ -605,7 +734,41 @@ impl AwsAuthBuilder {
             )?,
             replace_authorization: self.replace_authorization,
             max_redirects: self.max_redirects.unwrap_or(DEFAULT_MAX_REDIRECTS),
+            remove_api_key: self.replace_api_key_header.unwrap_or(self.bedrock_preset),
+            workspace_id: self.workspace()?,
         })
+    }
+
+    /// `anthropic-workspace-id`: `.workspace_id(..)`, else (for Claude Platform)
+    /// `ANTHROPIC_AWS_WORKSPACE_ID`, trimmed, blank counting as unset; required there.
+    fn workspace(&self) -> Result<Option<HeaderValue>, Error> {
+        let from_env = || {
+            std::env::var(CLAUDE_WORKSPACE_ENV)
+                .ok()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let id = match &self.workspace_id {
+            Some(id) => Some(id.trim().to_owned()),
+            None if self.claude_platform => from_env(),
+            None => None,
+        };
+        let Some(id) = id else {
+            if self.claude_platform {
+                return Err(Error::invalid_config(format!(
+                    "Claude Platform on AWS needs the workspace to bill on every request: call \
+                     `.workspace_id(\"wrkspc_...\")` on the builder or set {CLAUDE_WORKSPACE_ENV}"
+                )));
+            }
+            return Ok(None);
+        };
+        match HeaderValue::from_str(&id) {
+            Ok(value) if !id.is_empty() => Ok(Some(value)),
+            _ => Err(Error::invalid_config(
+                "`.workspace_id(...)` (or ANTHROPIC_AWS_WORKSPACE_ID) is not a valid header value: \
+                 give the workspace id, such as `wrkspc_01AbCd`",
+            )),
+        }
     }
 
     fn header_policy(&self) -> Result<HeaderPolicy, Error> {

@@ -75,7 +75,7 @@ impl SigV4 {
             &resolved.region,
             time,
             expires_in,
-            &sigv4.config,
+            sigv4.config_for_host(request.url())?,
         )?;
         // Judged again as it will be used: canonicalising may have rewritten the path.
         if web && !scope.allows(&url) {

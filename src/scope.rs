@@ -29,9 +29,12 @@ pub enum OutsideScope {
 pub(crate) enum Base {
     /// AWS's own domains and loopback.
     Aws,
-    /// Bedrock's hosts and loopback. A Bedrock host of another region than the one signed or
-    /// keyed for is refused by the region check (`RegionMismatch`), which names both regions.
+    /// Bedrock's hosts (bedrock-runtime and Mantle, as [`parse_host`](crate::bedrock::parse_host)
+    /// reads them) and loopback. A Bedrock host of another region than the one signed or keyed
+    /// for is refused by the region check (`RegionMismatch`), which names both regions.
     Bedrock,
+    /// Claude Platform on AWS's hosts and loopback, region checked the same way.
+    ClaudePlatform,
     /// Nothing: only the rules the builder was given.
     None,
 }
@@ -274,7 +277,8 @@ impl Scope {
         };
         let base = match self.base {
             Base::Aws => is_loopback(url) || AWS_DOMAINS.iter().any(|d| is_subdomain(host, d)),
-            Base::Bedrock => is_loopback(url) || is_bedrock_host(host),
+            Base::Bedrock => is_loopback(url) || is_model_host(url, false),
+            Base::ClaudePlatform => is_loopback(url) || is_model_host(url, true),
             Base::None => false,
         };
         base || self.rules.iter().any(|rule| rule.allows(url, host))
@@ -289,8 +293,13 @@ impl Scope {
                           *.on.aws) and loopback"
             }
             Base::Bedrock => {
-                "Bedrock's hosts (bedrock-mantle[-fips].{region}.api.aws, \
-                              bedrock-runtime[-fips].{region}.amazonaws.com[.cn]) and loopback"
+                "Bedrock's hosts (bedrock-runtime[-fips].{region}.amazonaws.com and its \
+                 partition and dual-stack forms, bedrock-mantle[-fips].{region}.api.aws; see \
+                 `bedrock::parse_host`) and loopback"
+            }
+            Base::ClaudePlatform => {
+                "Claude Platform on AWS's hosts (aws-external-anthropic.{region}.api.aws) and \
+                 loopback"
             }
             Base::None => "only the hosts named with `.allow_host(...)`/`.allow_url_prefix(...)`",
         };
@@ -319,10 +328,16 @@ fn is_subdomain(host: &str, domain: &str) -> bool {
         && host.as_bytes()[host.len() - domain.len() - 1] == b'.'
 }
 
-/// A Mantle or bedrock-runtime host, FIPS included, by the crate's one Bedrock host grammar
-/// (the region check reads the same one).
-fn is_bedrock_host(host: &str) -> bool {
-    crate::bedrock_host::bedrock_region(host).is_some()
+/// A bedrock-runtime or Mantle host (`claude` false) or a Claude Platform host (`claude` true),
+/// by the crate's one host grammar (the region check reads the same one). The URL's host is
+/// handed over as written: the grammar ignores one trailing dot, and a second one stripped
+/// here would let `host..` pass for `host`.
+fn is_model_host(url: &Url, claude: bool) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    crate::bedrock_host::parse(host)
+        .is_some_and(|h| (h.endpoint == crate::bedrock::Endpoint::ClaudePlatform) == claude)
 }
 
 #[cfg(test)]

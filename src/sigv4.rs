@@ -28,6 +28,10 @@ const REFUSED_HOST_BACKOFF: std::time::Duration = std::time::Duration::from_secs
 
 pub(crate) struct SigV4 {
     pub(crate) config: SigningConfig,
+    /// For [`AwsAuth::bedrock`](crate::AwsAuth::bedrock) without `.service(..)`: the settings
+    /// of a bedrock-runtime host (`bedrock`) and of a Mantle host (`bedrock-mantle`, which
+    /// `config` holds), picked by each request's host.
+    pub(crate) runtime_by_host: Option<Box<SigningConfig>>,
     pub(crate) resolver: Resolver,
     pub(crate) skew: ClockSkew,
     /// Hosts that refused fresh credentials, and when.
@@ -84,6 +88,27 @@ enum Checked<'a> {
 }
 
 impl SigV4 {
+    /// The settings for a request to `url`: the builder's, or, when the signing name follows
+    /// the host, those of the endpoint the host names. A host the grammar does not know (a
+    /// proxy, a mock) says nothing about the name, so the app must.
+    pub(crate) fn config_for_host(&self, url: &url::Url) -> Result<&SigningConfig, Error> {
+        let Some(runtime) = &self.runtime_by_host else {
+            return Ok(&self.config);
+        };
+        let host = url.host_str().unwrap_or_default();
+        match crate::bedrock_host::parse(host).map(|h| h.endpoint) {
+            Some(crate::bedrock::Endpoint::Runtime) => Ok(runtime),
+            Some(crate::bedrock::Endpoint::Mantle) => Ok(&self.config),
+            _ => Err(Error::invalid_config(format!(
+                "`AwsAuth::bedrock()` takes the signing name from the host, and `{}` is no \
+                 bedrock-runtime or Mantle host: call `.service(\"bedrock\")` (runtime) or \
+                 `.service(\"bedrock-mantle\")` (Mantle) on the builder for a proxy or a mock, \
+                 or set `RequestOptions::service` for this request",
+                host.escape_debug()
+            ))),
+        }
+    }
+
     /// Signs `request` with the cached credentials and the (clock-corrected) time, if its
     /// host is in scope. When the service refuses it because of the signing time (and its
     /// `Date` explains that) or because the credentials are dead, [`Self::recover`] signs a
@@ -171,7 +196,11 @@ impl SigV4 {
             }
             None => resolved.region.as_str(),
         };
-        let config = config_for(&self.config, options)?;
+        let base = match options.service {
+            Some(_) => &self.config,
+            None => self.config_for_host(request.url())?,
+        };
+        let config = config_for(base, options)?;
         crate::bedrock::check_endpoint_region(
             request.url(),
             region,
@@ -191,6 +220,7 @@ impl SigV4 {
         memo: Option<&mut http::Extensions>,
         policy: &Policy,
     ) -> Result<Outcome<Signed>, Error> {
+        policy.edit_headers(request.headers_mut());
         let payload_sha256 = memo.and_then(|memo| remembered_hash(request, memo));
         let (time, offset) = self.skew.apply(self.resolver.time().now(), request.url());
         sign::sign_request(

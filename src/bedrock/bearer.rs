@@ -262,6 +262,7 @@ impl Bearer {
         }
 
         let headers = request.headers_mut();
+        policy.edit_headers(headers);
         // Any earlier signature's headers (`authorization` is replaced just below).
         sign::remove_headers(headers, &SIGNATURE_HEADERS[1..]);
         headers.insert(AUTHORIZATION, prepared.header.clone());
