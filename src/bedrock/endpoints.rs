@@ -59,7 +59,7 @@ pub fn runtime_openai_base_url(region: &str) -> String {
 
 /// bedrock-runtime's endpoint of `region`, in its partition's DNS suffix.
 fn runtime_endpoint(region: &str) -> String {
-    let suffix = crate::bedrock_host::runtime_suffixes(region).0;
+    let suffix = crate::bedrock::host::runtime_suffixes(region).0;
     format!("https://bedrock-runtime.{region}.{suffix}")
 }
 
@@ -116,7 +116,7 @@ pub fn claude_platform_base_url(region: &str) -> String {
 /// The region of a host of AWS's model APIs (runtime, Mantle, Claude Platform), or `None` for
 /// any other host: the crate's one host grammar, which the scope uses too.
 pub(crate) fn endpoint_region(host: &str) -> Option<&str> {
-    crate::bedrock_host::parse(host).map(|h| h.region)
+    crate::bedrock::host::parse(host).map(|h| h.region)
 }
 
 /// Who decided the region a request is authorised for, for the mismatch message.

@@ -23,19 +23,18 @@
 //! bedrock-runtime host of another region than the one it is signed or keyed for fails before
 //! it is sent, with [`ErrorKind::RegionMismatch`](crate::ErrorKind::RegionMismatch).
 
-mod bearer;
-mod endpoints;
+pub(crate) mod endpoints;
+pub(crate) mod host;
 mod mint;
-mod provider;
-mod token;
+pub(crate) mod provider;
+pub(crate) mod token;
 
-pub use crate::bedrock_host::{BedrockHost, Endpoint, parse_host};
-pub(crate) use bearer::{Bearer, Prepared, RegionRule, TokenSource};
 pub(crate) use endpoints::{RegionOrigin, check_endpoint_region};
 pub use endpoints::{
     claude_platform_base_url, mantle_anthropic_base_url, mantle_base_url, mantle_endpoint,
     mantle_openai_base_url, runtime_anthropic_base_url, runtime_openai_base_url,
 };
+pub use host::{BedrockHost, Endpoint, parse_host};
 pub use mint::{
     MAX_SHORT_TERM_KEY_LIFETIME, ShortTermKeyProvider, ShortTermKeyProviderBuilder,
     mint_short_term_key,
