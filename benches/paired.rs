@@ -7,8 +7,12 @@
 //! each signer on the small shapes. Requests are built before the timed batch; only signing
 //! is timed and counted.
 //!
+//! Last, the cost of `AwsAuth::bedrock()` taking its signing name from each request's host:
+//! the same Mantle request signed by `bedrock()` and by `bedrock_mantle()` (fixed name) in
+//! paired rounds, the median per-round difference, and `bedrock::parse_host` alone.
+//!
 //! Run: `cargo bench --bench paired` (ROUNDS=N to change the round count of the small shapes,
-//! default 501).
+//! default 501; ONLY=host_parse for the last table alone).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -153,6 +157,10 @@ fn main() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(501);
+    // `ONLY=host_parse`: just the last table, for a quick look at the host parse.
+    if std::env::var("ONLY").as_deref() == Ok("host_parse") {
+        return host_parse_row(small_rounds);
+    }
     println!("median of paired per-round ratios (lower is faster for OURS)");
     println!(
         "| request | rounds x batch | OURS/RAW | OURS/RQS+SHA | OURS µs | RAW µs | RQS+SHA µs | SHA-256 floor / OURS |"
@@ -248,4 +256,88 @@ fn main() {
             shape.name, ours.0, ours.1, raw.0, raw.1, rqs.0, rqs.1
         );
     }
+
+    host_parse_row(small_rounds);
+}
+
+/// `AwsAuth::bedrock()` against `AwsAuth::bedrock_mantle()` on one Mantle request: what the
+/// per-request host parse adds.
+fn host_parse_row(rounds: usize) {
+    use reqwest_aws_auth::AwsAuth;
+    const URL: &str = "https://bedrock-mantle.us-east-1.api.aws/v1/responses";
+    const BODY: &str = r#"{"model":"openai.gpt-oss-120b","input":"Hello!"}"#;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let build = |builder: reqwest_aws_auth::AwsAuthBuilder| {
+        builder
+            .region(common::REGION)
+            .credentials(common::credentials(false))
+            .build()
+            .unwrap()
+    };
+    let (by_host, fixed) = (build(AwsAuth::bedrock()), build(AwsAuth::bedrock_mantle()));
+    let request = || {
+        client
+            .post(URL)
+            .header("content-type", "application/json")
+            .body(BODY)
+            .build()
+            .unwrap()
+    };
+    let time = |auth: &AwsAuth, batch: usize| {
+        let mut requests: Vec<_> = (0..batch).map(|_| request()).collect();
+        runtime.block_on(async {
+            let start = Instant::now();
+            for request in &mut requests {
+                auth.sign(request).await.unwrap();
+            }
+            let elapsed = start.elapsed();
+            black_box(&requests);
+            elapsed.as_secs_f64() * 1e6 / batch as f64
+        })
+    };
+    // Warm up: credentials load on the first request, and both must sign for Mantle.
+    for auth in [&by_host, &fixed] {
+        let mut signed = request();
+        runtime.block_on(auth.sign(&mut signed)).unwrap();
+        let authorization = common::authorization_of(signed.headers());
+        assert!(authorization.contains("/bedrock-mantle/aws4_request"));
+    }
+    let batch = 100;
+    let (mut t_host, mut t_fixed, mut diff, mut parse) = (vec![], vec![], vec![], vec![]);
+    for round in 0..rounds {
+        let (a, b) = if round % 2 == 0 {
+            let a = time(&by_host, batch);
+            (a, time(&fixed, batch))
+        } else {
+            let b = time(&fixed, batch);
+            (time(&by_host, batch), b)
+        };
+        t_host.push(a);
+        t_fixed.push(b);
+        diff.push(a - b);
+        let start = Instant::now();
+        for _ in 0..batch {
+            black_box(reqwest_aws_auth::bedrock::parse_host(black_box(
+                "bedrock-mantle.us-east-1.api.aws",
+            )));
+        }
+        parse.push(start.elapsed().as_secs_f64() * 1e6 / batch as f64);
+    }
+    println!();
+    println!("AwsAuth::bedrock() (signing name from the host) against bedrock_mantle() (fixed)");
+    println!(
+        "| request | rounds x batch | bedrock() µs | bedrock_mantle() µs | difference µs | parse_host µs |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- |");
+    println!(
+        "| POST Mantle /v1/responses, 48 B | {rounds} x {batch} | {:.2} | {:.2} | {:.3} | {:.3} |",
+        median(&mut t_host),
+        median(&mut t_fixed),
+        median(&mut diff),
+        median(&mut parse)
+    );
 }
