@@ -48,9 +48,10 @@ use crate::sigv4::settings::{PresignSessionToken, SigningConfig, StreamingBody};
 /// 1. [`bearer_token`](Self::bearer_token): that key, as `Authorization: Bearer …`.
 /// 2. [`bearer_token_provider`](Self::bearer_token_provider): a key from the provider, asked
 ///    for every request (or, for a key with an expiry, shortly before it expires).
-/// 3. For the Bedrock presets ([`AwsAuth::bedrock_mantle`], [`AwsAuth::bedrock_runtime`]):
-///    the `AWS_BEARER_TOKEN_BEDROCK` environment variable, read once by `build()`, trimmed;
-///    blank counts as unset. [`bearer_token_from_env(false)`](Self::bearer_token_from_env)
+/// 3. For the Bedrock presets ([`AwsAuth::bedrock`], [`AwsAuth::bedrock_mantle`],
+///    [`AwsAuth::bedrock_runtime`]): the `AWS_BEARER_TOKEN_BEDROCK` environment variable
+///    (for [`AwsAuth::claude_platform`]: `ANTHROPIC_AWS_API_KEY`), read once by `build()`,
+///    trimmed; blank counts as unset. [`bearer_token_from_env(false)`](Self::bearer_token_from_env)
 ///    turns this off. Other builders read it only when told to with
 ///    `bearer_token_from_env(true)`, so a key meant for Bedrock is not sent to another service
 ///    by accident.
@@ -63,8 +64,10 @@ use crate::sigv4::settings::{PresignSessionToken, SigningConfig, StreamingBody};
 /// static credentials) fails the build with [`ErrorKind::InvalidConfig`](crate::ErrorKind)
 /// rather than picking one silently. A bearer-token setup needs no signing name.
 ///
+/// [`AwsAuth::bedrock`]: crate::AwsAuth::bedrock
 /// [`AwsAuth::bedrock_mantle`]: crate::AwsAuth::bedrock_mantle
 /// [`AwsAuth::bedrock_runtime`]: crate::AwsAuth::bedrock_runtime
+/// [`AwsAuth::claude_platform`]: crate::AwsAuth::claude_platform
 #[derive(Default)]
 pub struct AwsAuthBuilder {
     pub(crate) service: Option<String>,
