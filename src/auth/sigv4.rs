@@ -1,5 +1,6 @@
-//! The SigV4 request path: body → credentials → sign → send → (once) recover from a refusal
-//! that blames the clock or the credentials.
+//! The SigV4 way of authenticating: region → the guard → body → credentials → sign (with the
+//! clock offset learned from refusals). It never sends: the exchange sends, and asks it to sign
+//! again after a refusal that blames the clock or the credentials.
 
 use std::borrow::Cow;
 

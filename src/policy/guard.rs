@@ -1,5 +1,6 @@
-//! Rules that hold for every way of authenticating: where credentials may go (the scope), and
-//! what to do with an `Authorization` header the app set itself.
+//! The one guard every hop passes, on the final request, whichever way it is authenticated:
+//! a URL that can be signed, where credentials may go (the scope, the `Host` header), what to
+//! do with an `Authorization` header the app set itself, and the Bedrock endpoint's region.
 
 use http::header::{AUTHORIZATION, HOST};
 use http::{HeaderMap, HeaderValue};
