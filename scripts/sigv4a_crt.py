@@ -211,7 +211,9 @@ def split_target(target):
 def sign_with_crt(shape, date, signed_names=None, stripped=None):
     """Signs `shape` with the CRT. `signed_names`, when given, limits the headers it signs to
     those names (to sign what the crate signed); `stripped` replaces the request's target."""
-    token = TOKEN if shape["token"] else None
+    token = shape["token"]
+    if token is True:
+        token = TOKEN
     provider = auth.AwsCredentialsProvider.new_static(AKID, SECRET, token)
     s3 = shape["service"] in S3_NAMES
     headers = http.HttpHeaders([("host", shape["host"])] + shape["headers"])
@@ -362,8 +364,7 @@ def verify_case(case, key, akid):
         "target": case["target"],
         "service": scope[2],
         "region_set": region_set,
-        "token": any(n.lower() == "x-amz-security-token" for n, _ in headers)
-        or "X-Amz-Security-Token=" in case["target"],
+        "token": _header(headers, "x-amz-security-token") or _query_token(pairs),
         "query_signed": case["query_signed"],
         "unsigned": sha_value == "UNSIGNED-PAYLOAD"
         or (case["query_signed"] and scope[2] in S3_NAMES),
@@ -377,8 +378,8 @@ def verify_case(case, key, akid):
                                  "x-amz-security-token", "x-amz-content-sha256")
         ],
     }
-    if shape["token"]:
-        assert case.get("session_token") is not False, "token use agrees"
+    assert bool(shape["token"]) == bool(case.get("session_token", shape["token"])), \
+        "the session token is sent when the credentials have one"
     date = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(
         tzinfo=datetime.timezone.utc
     )
@@ -402,6 +403,14 @@ def verify_case(case, key, akid):
 def _header(headers, name):
     values = [v for n, v in headers if n.lower() == name]
     return values[0] if values else None
+
+
+def _query_token(pairs):
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        if key == "X-Amz-Security-Token":
+            return _unquote(value)
+    return None
 
 
 def _unquote(value):
