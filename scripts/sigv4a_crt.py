@@ -313,8 +313,8 @@ def verify(path):
     for case in document["cases"]:
         try:
             verify_case(case, key, akid)
-        except AssertionError as err:
-            failures.append(f"{case['name']}: {err}")
+        except (AssertionError, KeyError, ValueError) as err:
+            failures.append(f"{case['name']}: {type(err).__name__}: {err}")
     passed = len(document["cases"]) - len(failures)
     for failure in failures:
         print("FAILED", failure)
