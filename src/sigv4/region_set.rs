@@ -85,15 +85,11 @@ impl RegionSet {
         &self.joined
     }
 
-    /// Whether `region` is in the set, as a service in `region` judges it: an entry equal to
-    /// it, or matching it with `*` standing for any run of characters.
-    pub(crate) fn contains(&self, region: &str) -> bool {
-        contains(&self.joined, region)
-    }
 }
 
 /// Whether the comma-separated `set` (as received, so entries are trimmed here too) covers
-/// `region`.
+/// `region`, as a service in `region` judges it: an entry equal to it, or matching it with `*`
+/// standing for any run of characters.
 pub(crate) fn contains(set: &str, region: &str) -> bool {
     set.split(',')
         .map(|entry| entry.trim_matches([' ', '\t']))
@@ -177,12 +173,13 @@ mod tests {
     #[test]
     fn membership_follows_entries_and_wildcards() {
         let set = RegionSet::new("us-east-1,eu-*").unwrap();
-        assert!(set.contains("us-east-1"));
-        assert!(set.contains("eu-west-3"));
-        assert!(!set.contains("us-east-2"));
-        assert!(!set.contains("us-east-10"));
-        assert!(!set.contains("ap-eu-1"));
-        assert!(RegionSet::all().contains("cn-north-1"));
+        let set = set.as_str();
+        assert!(contains(set, "us-east-1"));
+        assert!(contains(set, "eu-west-3"));
+        assert!(!contains(set, "us-east-2"));
+        assert!(!contains(set, "us-east-10"));
+        assert!(!contains(set, "ap-eu-1"));
+        assert!(contains(RegionSet::all().as_str(), "cn-north-1"));
         assert!(contains("us-west-2, us-east-1", "us-east-1"));
         assert!(!contains("", "us-east-1"));
         // A pattern a peer chose stays cheap.

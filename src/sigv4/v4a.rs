@@ -1,11 +1,10 @@
-//! SigV4a in the verifier: the ECDSA half.
+//! SigV4a's own parts: its names, its string to sign, and checking its signature.
 //!
-//! The canonical request and string to sign are SigV4's, computed by the verifier as for any
-//! request; what differs is checked here. The scope names no region (the region set, signed as
-//! `x-amz-region-set`, takes its place), and the signature is ECDSA P-256 over the SHA-256 of
-//! the string to sign, made with a key derived from the secret and the access key id. Only the
-//! derivation is `aws-sigv4`'s (it is pinned to the official suite's `public-key.json` by
-//! `tests/sigv4a_suite.rs`); the signature is checked with `p256`, not with the signer.
+//! The canonical request is SigV4's, with the region set signed as `x-amz-region-set`; the
+//! scope names no region, and the signature is ECDSA P-256 over the SHA-256 of the string to
+//! sign, with a key derived from the secret and the access key id. Signing is aws-sigv4's.
+//! Checking (for the signing log and the verifier) uses aws-sigv4's key derivation, pinned to
+//! the official suite's `public-key.json` by `tests/sigv4a_suite.rs`, and `p256`'s ECDSA.
 
 use aws_credential_types::Credentials;
 use p256::ecdsa::signature::Verifier as _;
@@ -13,8 +12,14 @@ use p256::ecdsa::{Signature, VerifyingKey};
 
 /// The algorithm name of SigV4a, in `Authorization` and `X-Amz-Algorithm`.
 pub(crate) const ALGORITHM: &str = "AWS4-ECDSA-P256-SHA256";
-/// The header (and, title-cased, the query parameter) that carries the region set.
-pub(crate) const X_AMZ_REGION_SET: &str = "x-amz-region-set";
+
+/// The string to sign of a canonical request whose SHA-256 is `canonical_sha256` (hex).
+pub(crate) fn string_to_sign(amz_date: &str, service: &str, canonical_sha256: &str) -> String {
+    format!(
+        "{ALGORITHM}\n{amz_date}\n{}/{service}/aws4_request\n{canonical_sha256}",
+        &amz_date[..8]
+    )
+}
 
 /// The public half of the SigV4a key of `credentials`.
 pub(crate) fn public_key(credentials: &Credentials) -> VerifyingKey {
@@ -37,29 +42,6 @@ pub(crate) enum SignatureFault {
     NotDer,
     /// Well formed, but not a signature of the string to sign by this key.
     Mismatch,
-}
-
-impl SignatureFault {
-    /// What a rejection says about it.
-    pub(crate) fn describe(self) -> &'static str {
-        match self {
-            Self::NotHex => {
-                "the SigV4a signature is not an even number of lowercase hex digits, at most \
-                 144 (a DER-encoded P-256 signature)"
-            }
-            Self::NotDer => {
-                "the SigV4a signature is not a DER-encoded ECDSA P-256 signature \
-                 (SEQUENCE of two INTEGERs, each below the group order)"
-            }
-            Self::Mismatch => {
-                "the ECDSA P-256 signature does not verify over the string to sign computed \
-                 from the request as received, with the public key derived from the \
-                 credentials: compare the canonical request and string-to-sign below with the \
-                 client's (a wrong secret key or access key id, another region set, or a \
-                 request changed after signing)"
-            }
-        }
-    }
 }
 
 /// Checks the hex DER `signature` over `string_to_sign` with `key`.
