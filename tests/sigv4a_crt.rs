@@ -1,8 +1,9 @@
 //! SigV4a against the AWS CRT (the signer botocore uses for SigV4a), both ways.
 //!
 //! - `crt_signed_requests_pass_the_verifier`: the table of requests the CRT signed
-//!   (`tests/fixtures/sigv4a/crt_signed.json`, made by `scripts/sigv4a_crt.py sign`) passes the
-//!   crate's verifier, and each one changed after signing is refused.
+//!   (`tests/fixtures/sigv4a/crt_signed.json`, made by `scripts/sigv4a_crt.py sign`; CI signs a
+//!   fresh one and names it in `SIGV4A_CRT_TABLE`) passes the crate's verifier, and each one
+//!   changed after signing is refused.
 //! - `crate_signed_requests_pass_the_crt` (ignored: CI runs it, then the CRT's check): the crate
 //!   signs the same shapes and writes them with the string to sign its signer logged;
 //!   `scripts/sigv4a_crt.py verify` has the CRT sign each again and checks that both signatures
@@ -50,8 +51,13 @@ struct Table {
     cases: Vec<Case>,
 }
 
+/// The checked-in table, or (CI) one the installed CRT has just signed.
 fn table() -> Table {
-    let doc: Value = serde_json::from_str(TABLE).unwrap();
+    let text = match std::env::var("SIGV4A_CRT_TABLE") {
+        Ok(path) => std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")),
+        Err(_) => TABLE.to_owned(),
+    };
+    let doc: Value = serde_json::from_str(&text).unwrap();
     let text = |v: &Value| v.as_str().unwrap().to_owned();
     let akid = text(&doc["access_key_id"]);
     let secret = text(&doc["secret_access_key"]);
@@ -139,7 +145,10 @@ fn crt_signed_requests_pass_the_verifier() {
     for case in &table.cases {
         let verifier = verifier(&table, case, case.region_in_set());
         if let Err(rejection) = case.verify(&verifier) {
-            refused.push(format!("{}: the CRT's request is refused: {rejection}", case.name));
+            refused.push(format!(
+                "{}: the CRT's request is refused: {rejection}",
+                case.name
+            ));
             continue;
         }
         accepted += 1;
@@ -336,10 +345,14 @@ async fn crate_signed_requests_pass_the_crt() {
         "secret_access_key": table.credentials.secret_access_key(),
         "cases": out,
     });
-    let path = std::env::var("SIGV4A_CRATE_SIGNED")
-        .unwrap_or_else(|_| concat!(env!("CARGO_TARGET_TMPDIR"), "/sigv4a_crate_signed.json").into());
+    let path = std::env::var("SIGV4A_CRATE_SIGNED").unwrap_or_else(|_| {
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/sigv4a_crate_signed.json").into()
+    });
     let mut file = std::fs::File::create(&path).unwrap();
     serde_json::to_writer_pretty(&mut file, &doc).unwrap();
     file.write_all(b"\n").unwrap();
-    eprintln!("{} requests signed by the crate written to {path}", table.cases.len());
+    eprintln!(
+        "{} requests signed by the crate written to {path}",
+        table.cases.len()
+    );
 }

@@ -183,7 +183,11 @@ fn parse_request(text: &str) -> Written {
 fn adjusted_canonical(case: &Case, file: &str) -> String {
     let canonical = case.read(file);
     let mut lines: Vec<String> = canonical.lines().map(str::to_owned).collect();
-    lines.retain(|l| !UNSIGNED_HERE.iter().any(|h| l.starts_with(&format!("{h}:"))));
+    lines.retain(|l| {
+        !UNSIGNED_HERE
+            .iter()
+            .any(|h| l.starts_with(&format!("{h}:")))
+    });
     let names_line = lines.len() - 2;
     lines[names_line] = lines[names_line]
         .split(';')
@@ -226,7 +230,11 @@ fn expected_string_to_sign(case: &Case, kind: &str) -> String {
 /// The query line as the DEBUG event shows it: the values of the credential, the token and
 /// the signature redacted.
 fn redact_query_as_logged(query: &str) -> String {
-    const SECRET: [&str; 3] = ["X-Amz-Credential", "X-Amz-Security-Token", "X-Amz-Signature"];
+    const SECRET: [&str; 3] = [
+        "X-Amz-Credential",
+        "X-Amz-Security-Token",
+        "X-Amz-Signature",
+    ];
     query
         .split('&')
         .map(|pair| match pair.split_once('=') {
@@ -318,7 +326,8 @@ fn signer_skips(case: &Case) -> Option<&'static str> {
     // The url crate resolves dot segments before anything is sent, and for signing names
     // other than S3's the crate normalises paths as AWS does: these are a signer's that keeps
     // them, checked through the verifier instead.
-    (case.context["normalize"] == false).then_some("normalize=false: a signer that keeps dot segments")
+    (case.context["normalize"] == false)
+        .then_some("normalize=false: a signer that keeps dot segments")
 }
 
 #[test]
@@ -359,18 +368,31 @@ async fn header_signing_matches_the_suite_byte_for_byte() {
             case.name
         );
         let expected_sts = expected_string_to_sign(&case, "header");
-        assert_eq!(string_to_sign, expected_sts, "{}: string to sign", case.name);
+        assert_eq!(
+            string_to_sign, expected_sts,
+            "{}: string to sign",
+            case.name
+        );
 
         let authorization = request.headers()["authorization"].to_str().unwrap();
         let prefix = "AWS4-ECDSA-P256-SHA256 Credential=AKIDEXAMPLE/20150830/service/aws4_request, SignedHeaders=";
-        assert!(authorization.starts_with(prefix), "{}: {authorization}", case.name);
+        assert!(
+            authorization.starts_with(prefix),
+            "{}: {authorization}",
+            case.name
+        );
         let signature = authorization.rsplit("Signature=").next().unwrap();
         assert!(
             verifies(&case.public_key(), &expected_sts, signature),
             "{}: the signature does not verify with public-key.json",
             case.name
         );
-        assert_eq!(request.headers()["x-amz-region-set"], case.region(), "{}", case.name);
+        assert_eq!(
+            request.headers()["x-amz-region-set"],
+            case.region(),
+            "{}",
+            case.name
+        );
         matched += 1;
     }
     eprintln!(
@@ -401,7 +423,11 @@ async fn query_signing_matches_the_suite_byte_for_byte() {
         let expected = expected_canonical(&case, "query-canonical-request.txt");
         assert_eq!(canonical, expected, "{}: canonical request", case.name);
         let expected_sts = expected_string_to_sign(&case, "query");
-        assert_eq!(string_to_sign, expected_sts, "{}: string to sign", case.name);
+        assert_eq!(
+            string_to_sign, expected_sts,
+            "{}: string to sign",
+            case.name
+        );
         let signature = url
             .query_pairs()
             .find(|(k, _)| k == "X-Amz-Signature")
@@ -415,7 +441,10 @@ async fn query_signing_matches_the_suite_byte_for_byte() {
         );
         matched += 1;
     }
-    eprintln!("{matched} cases presigned byte for byte, {} skipped", skipped.len());
+    eprintln!(
+        "{matched} cases presigned byte for byte, {} skipped",
+        skipped.len()
+    );
     assert!(matched >= 26, "only {matched} cases matched");
 }
 
@@ -461,7 +490,12 @@ fn the_suites_signed_requests_pass_the_verifier() {
                 .normalize_path(case.context["normalize"] != false)
                 .verify(&received)
                 .unwrap_err();
-            assert_eq!(rejection.reason(), RejectReason::SignatureMismatch, "{}", case.name);
+            assert_eq!(
+                rejection.reason(),
+                RejectReason::SignatureMismatch,
+                "{}",
+                case.name
+            );
             assert_eq!(
                 rejection.string_to_sign().unwrap(),
                 case.read(&format!("{kind}-string-to-sign.txt")),
@@ -474,7 +508,12 @@ fn the_suites_signed_requests_pass_the_verifier() {
                 .normalize_path(case.context["normalize"] != false)
                 .verify(&received)
                 .unwrap_err();
-            assert_eq!(rejection.reason(), RejectReason::WrongRegion, "{}", case.name);
+            assert_eq!(
+                rejection.reason(),
+                RejectReason::WrongRegion,
+                "{}",
+                case.name
+            );
         }
     }
     eprintln!("{accepted} signed requests of the suite accepted, {skipped} cases not receivable");

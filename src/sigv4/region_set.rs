@@ -84,7 +84,6 @@ impl RegionSet {
     pub fn as_str(&self) -> &str {
         &self.joined
     }
-
 }
 
 /// Whether the comma-separated `set` (as received, so entries are trimmed here too) covers
@@ -166,7 +165,10 @@ mod tests {
             assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{input:?}");
             let message = err.to_string();
             assert!(message.contains(names), "{input:?}: {message}");
-            assert!(!message.contains('\n') && !message.contains('\r'), "{message}");
+            assert!(
+                !message.contains('\n') && !message.contains('\r'),
+                "{message}"
+            );
         }
     }
 

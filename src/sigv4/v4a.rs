@@ -177,11 +177,20 @@ mod tests {
         let sts = STRING_TO_SIGN.as_bytes();
         assert_eq!(verify(&key, sts, ""), Err(SignatureFault::NotHex));
         assert_eq!(verify(&key, sts, "zz"), Err(SignatureFault::NotHex));
-        assert_eq!(verify(&key, sts, &good.to_uppercase()), Err(SignatureFault::NotHex));
+        assert_eq!(
+            verify(&key, sts, &good.to_uppercase()),
+            Err(SignatureFault::NotHex)
+        );
         assert_eq!(verify(&key, sts, &good[1..]), Err(SignatureFault::NotHex));
-        assert_eq!(verify(&key, sts, &"ab".repeat(80)), Err(SignatureFault::NotHex));
+        assert_eq!(
+            verify(&key, sts, &"ab".repeat(80)),
+            Err(SignatureFault::NotHex)
+        );
         // Hex, not DER: a SigV4 HMAC signature where a SigV4a one belongs.
-        assert_eq!(verify(&key, sts, &"5f".repeat(32)), Err(SignatureFault::NotDer));
+        assert_eq!(
+            verify(&key, sts, &"5f".repeat(32)),
+            Err(SignatureFault::NotDer)
+        );
         // Trailing bytes, and a length that lies.
         assert_eq!(
             verify(&key, sts, &format!("{good}00")),
