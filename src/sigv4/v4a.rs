@@ -69,7 +69,7 @@ pub(crate) fn is_signature_shaped(signature: &str) -> bool {
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !is_signature_shaped(text) || text.len() % 2 != 0 {
+    if !is_signature_shaped(text) || !text.len().is_multiple_of(2) {
         return None;
     }
     let digit = |b: u8| match b {
