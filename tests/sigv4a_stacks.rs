@@ -10,6 +10,8 @@
     feature = "tower"
 ))]
 
+#[path = "support/capture_logs.rs"]
+mod capture_logs;
 #[path = "support/stack.rs"]
 mod stack;
 
@@ -531,4 +533,98 @@ async fn a_region_set_is_refused_where_one_region_is_needed() {
         assert_eq!(client_err, Some(ErrorKind::InvalidConfig), "{stack:?}");
     }
     assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn nothing_secret_is_logged_while_signing_or_verifying_sigv4a() {
+    let (logs, _guard) = capture_logs::capture();
+    let auth = builder().sigv4a(RegionSet::all()).build().unwrap();
+    let server = service_in("eu-west-1").await;
+    let mut signatures = Vec::new();
+    for stack in STACKS {
+        let url = format!("{}/prod/logged", server.uri());
+        let seen = send(stack, &auth, "POST", &url, &[], b"{}").await;
+        assert_eq!(seen.map(|(status, _)| status), Ok(200), "{stack:?}");
+        let authorization = values(&last(&server).await, "authorization").remove(0);
+        signatures.push(
+            authorization
+                .rsplit("Signature=")
+                .next()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    // A refusal's text, as the matcher logs it: it names the set, and no secret.
+    let mut signed = reqwest::Client::new()
+        .get(format!("{}/prod/refused", server.uri()))
+        .build()
+        .unwrap();
+    let scoped = builder()
+        .sigv4a(RegionSet::new("eu-west-1").unwrap())
+        .build()
+        .unwrap();
+    scoped.sign(&mut signed).await.unwrap();
+    let headers: Vec<(String, String)> = signed
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+        .chain([(
+            "host".to_owned(),
+            signed.url()[url::Position::BeforeHost..url::Position::AfterPort].to_owned(),
+        )])
+        .collect();
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let rejection = Verifier::new(credentials(), "us-west-2", SERVICE)
+        .verify(&ReceivedRequest {
+            method: "GET",
+            target: &signed.url()[url::Position::BeforePath..],
+            headers: &headers,
+            body: b"",
+        })
+        .unwrap_err();
+    let shown = format!("{rejection} {rejection:?}");
+    assert!(
+        shown.contains("`eu-west-1`, which does not include `us-west-2`"),
+        "{shown}"
+    );
+    let authorization = signed.headers()["authorization"].to_str().unwrap();
+    signatures.push(
+        authorization
+            .rsplit("Signature=")
+            .next()
+            .unwrap()
+            .to_owned(),
+    );
+    for secret in [credentials().secret_access_key(), TOKEN, authorization] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    let url = format!("{}/prod/presigned", server.uri());
+    let request = reqwest::Client::new().get(&url).build().unwrap();
+    let presigned = auth
+        .presign(&request, Duration::from_secs(60))
+        .await
+        .unwrap();
+    signatures.push(
+        presigned
+            .query_pairs()
+            .find(|(k, _)| k == "X-Amz-Signature")
+            .unwrap()
+            .1
+            .into_owned(),
+    );
+
+    let text = logs.text();
+    assert!(
+        text.contains("AWS4-ECDSA-P256-SHA256"),
+        "the signing log shows the algorithm"
+    );
+    for secret in [credentials().secret_access_key(), TOKEN] {
+        assert!(!text.contains(secret), "a secret is logged");
+    }
+    for signature in &signatures {
+        assert!(!text.contains(signature.as_str()), "a signature is logged");
+    }
 }
