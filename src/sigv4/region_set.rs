@@ -88,7 +88,8 @@ impl RegionSet {
 
 /// Whether the comma-separated `set` (as received, so entries are trimmed here too) covers
 /// `region`, as a service in `region` judges it: an entry equal to it, or matching it with `*`
-/// standing for any run of characters.
+/// standing for any run of characters. (What a service checks: the verifier's.)
+#[cfg(feature = "verify")]
 pub(crate) fn contains(set: &str, region: &str) -> bool {
     set.split(',')
         .map(|entry| entry.trim_matches([' ', '\t']))
@@ -97,6 +98,7 @@ pub(crate) fn contains(set: &str, region: &str) -> bool {
 
 /// `*` matches any run of characters; everything else matches itself, case-insensitively
 /// (region names are lower case, but nothing is gained by refusing `US-EAST-1`).
+#[cfg(feature = "verify")]
 fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
     // Iterative with one back-track point: linear in practice, and never recursive on input a
     // peer chose.
@@ -173,6 +175,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "verify")]
     fn membership_follows_entries_and_wildcards() {
         let set = RegionSet::new("us-east-1,eu-*").unwrap();
         let set = set.as_str();
