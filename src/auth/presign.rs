@@ -265,7 +265,8 @@ pub(crate) fn presign_request(
             method = %request.method(),
             url = %log::RedactedUrl(&url),
             service = %config.service.escape_debug(),
-            region = %region.escape_debug(),
+            // SigV4a's scope names its region set, not the region.
+            region = %config.sigv4a_region_set().unwrap_or(region).escape_debug(),
             canonical_request = %canonical_request,
             string_to_sign = %string_to_sign,
             "presigned a URL with SigV4"

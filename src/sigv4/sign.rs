@@ -262,7 +262,8 @@ fn debug_event(
         method = %request.method(),
         url = %log::RedactedUrl(request.url()),
         service = %config.service.escape_debug(),
-        region = %region.escape_debug(),
+        // SigV4a's scope names its region set, not the region.
+        region = %config.sigv4a_region_set().unwrap_or(region).escape_debug(),
         canonical_request = %canonical_request,
         string_to_sign = %string_to_sign,
         "signed request with SigV4"
