@@ -54,7 +54,8 @@
 //! [`credentials_timeout`](AwsAuthBuilder::credentials_timeout). Failures are [`Error`]s with an
 //! [`ErrorKind`], a message naming the cause and the fix, and
 //! [`is_retryable`](Error::is_retryable). To check signatures in your own tests, see
-//! `reqwest_aws_auth::verify` (feature `verify`, default) and (feature `wiremock`) `reqwest_aws_auth::wiremock`.
+//! `reqwest_aws_auth::verify` (feature `verify`) and `reqwest_aws_auth::wiremock` (feature
+//! `wiremock`); neither is on by default, so apps that only sign never compile them.
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![forbid(unsafe_code)]
 // Without any middleware stack only `AwsAuth::sign` and `presign` remain: the sending,

@@ -50,10 +50,11 @@ use crate::wire::{HttpRequest, RequestParts};
 /// ```
 #[derive(Clone)]
 pub struct AwsAuth {
-    pub(crate) inner: Arc<Inner>,
+    pub(crate) inner: Arc<Setup>,
 }
 
-pub(crate) struct Inner {
+/// What every clone of an [`AwsAuth`] shares: how it authenticates and its policy.
+pub(crate) struct Setup {
     pub(crate) mode: Mode,
     pub(crate) policy: Policy,
 }
@@ -202,16 +203,16 @@ pub(crate) trait BuildClient: Sized {
 
 /// How an adapter's request type is signed and presigned.
 pub(crate) trait Adapted {
-    fn sign_with(&mut self, auth: &Inner) -> impl Future<Output = Result<(), Error>> + Send;
+    fn sign_with(&mut self, auth: &Setup) -> impl Future<Output = Result<(), Error>> + Send;
 
     fn presign_with(
         &self,
-        auth: &Inner,
+        auth: &Setup,
         expires_in: Duration,
     ) -> impl Future<Output = Result<url::Url, Error>> + Send;
 }
 
-impl Inner {
+impl Setup {
     /// Signs (or authorises) one request in place, without sending it.
     pub(crate) async fn sign(&self, request: &mut impl HttpRequest) -> Result<(), Error> {
         let options = RequestOptions::default();

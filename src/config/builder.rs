@@ -13,7 +13,7 @@ use http::HeaderName;
 use crate::auth::bearer::{Bearer, Prepared, RegionRule, TokenSource};
 use crate::auth::clock::ClockSkew;
 use crate::auth::sigv4::SigV4;
-use crate::auth::{AwsAuth, Inner, Mode};
+use crate::auth::{AwsAuth, Mode, Setup};
 use crate::bedrock::{
     BEARER_TOKEN_ENV, BearerToken, ProvideBearerToken, SharedBearerTokenProvider,
 };
@@ -477,6 +477,10 @@ impl AwsAuthBuilder {
     /// signature maths is still `aws-sigv4`'s (`generate_signing_key`, `calculate_signature`),
     /// and CI proves both paths byte-equal on AWS's test suite, botocore's fixtures and random
     /// requests. `true` is the slow path, kept for comparison (see `BENCHMARKS.md`).
+    ///
+    /// Unstable: a benchmark switch, outside the documented API; it may change or go in any
+    /// release.
+    #[doc(hidden)]
     pub fn sign_with_aws_sigv4(mut self, always: bool) -> Self {
         self.sign_with_aws_sigv4 = always;
         self
@@ -503,7 +507,7 @@ impl AwsAuthBuilder {
         self.check_region_set(matches!(mode, Mode::Bearer(_)))?;
         let policy = self.policy(matches!(mode, Mode::Bearer(_)))?;
         Ok(AwsAuth {
-            inner: Arc::new(Inner { mode, policy }),
+            inner: Arc::new(Setup { mode, policy }),
         })
     }
 

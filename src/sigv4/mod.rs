@@ -6,6 +6,7 @@
 pub(crate) mod amz_date;
 pub(crate) mod body_hash;
 pub(crate) mod canonical;
+pub(crate) mod encoding;
 pub(crate) mod headers;
 pub(crate) mod key;
 pub(crate) mod log;

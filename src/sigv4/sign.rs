@@ -17,9 +17,7 @@ use crate::sigv4::settings::{SigningConfig, StreamingBody};
 use crate::sigv4::uri;
 use crate::wire::{HttpRequest, Payload};
 
-pub(crate) const X_AMZ_DATE: &str = "x-amz-date";
-pub(crate) const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
-pub(crate) const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
+pub(crate) use crate::sigv4::encoding::{X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
 
 /// Headers this crate writes; an earlier signature's copies are removed before signing again.
 /// `authorization` first: bearer mode removes the rest. (Names, not strings: a removal by
@@ -47,6 +45,8 @@ pub(crate) fn remove_headers(headers: &mut http::HeaderMap, names: &[HeaderName]
 ///
 /// A streaming body must have been buffered already if the configuration says so; here it is
 /// either signed as `UNSIGNED-PAYLOAD` or refused.
+///
+/// The URL must have passed the guard (`check_url`): aws-sigv4 panics on one without a host.
 pub(crate) fn sign_request(
     request: &mut impl HttpRequest,
     credentials: &Credentials,
@@ -55,7 +55,6 @@ pub(crate) fn sign_request(
     config: &SigningConfig,
     payload_sha256: Option<&str>,
 ) -> Result<(), Error> {
-    check_url(request.url())?;
     // Both paths below (and aws-sigv4 itself) format the date, which panics past 9999.
     crate::sigv4::amz_date::check(time)?;
     uri::canonicalize(request.url_mut(), config.s3)?;
@@ -274,7 +273,8 @@ fn is_secret_header(name: &HeaderName) -> bool {
     name == AUTHORIZATION || name.as_str() == X_AMZ_SECURITY_TOKEN
 }
 
-/// aws-sigv4 panics on a URI without authority; refuse such URLs before calling it.
+/// aws-sigv4 panics on a URI without authority: the guard (`policy::guard::admit`) refuses
+/// such URLs once per hop, before anything is signed, and presigning before it signs.
 pub(crate) fn check_url(url: &url::Url) -> Result<(), Error> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::invalid_url(format!(
