@@ -95,6 +95,8 @@ pub use aws_credential_types::Credentials;
 pub use config::builder::AwsAuthBuilder;
 pub use error::{Error, ErrorKind, MiddlewareError};
 pub use policy::scope::OutsideScope;
+#[cfg(feature = "sigv4a")]
+pub use sigv4::region_set::RegionSet;
 pub use sigv4::settings::{PresignSessionToken, StreamingBody};
 pub use wire::refusal::AwsErrorCode;
 

@@ -251,9 +251,14 @@ impl Setup {
             Mode::SigV4(sigv4) => sigv4
                 .sign_ready(request, options, &self.policy, memo)
                 .map(|outcome| outcome.map(Attached::from)),
-            Mode::Bearer(bearer) => bearer
-                .authorize_ready(request, options, &self.policy)
-                .map(|outcome| outcome.map(Attached::key)),
+            Mode::Bearer(bearer) => {
+                if let Err(err) = options.check_bearer() {
+                    return Some(Err(err));
+                }
+                bearer
+                    .authorize_ready(request, options, &self.policy)
+                    .map(|outcome| outcome.map(Attached::key))
+            }
         }
     }
 
@@ -269,10 +274,13 @@ impl Setup {
                 .sign_waiting(request, options, &self.policy, memo)
                 .await
                 .map(Attached::from),
-            Mode::Bearer(bearer) => bearer
-                .authorize(request, options, &self.policy)
-                .await
-                .map(Attached::key),
+            Mode::Bearer(bearer) => {
+                options.check_bearer()?;
+                bearer
+                    .authorize(request, options, &self.policy)
+                    .await
+                    .map(Attached::key)
+            }
         }
     }
 }

@@ -58,7 +58,11 @@ fn config_for<'a>(
     config: &'a SigningConfig,
     options: &RequestOptions,
 ) -> Result<Cow<'a, SigningConfig>, Error> {
-    if options.service.is_none() && options.streaming_body.is_none() {
+    #[cfg(feature = "sigv4a")]
+    let region_set = options.region_set.as_ref();
+    #[cfg(not(feature = "sigv4a"))]
+    let region_set: Option<()> = None;
+    if options.service.is_none() && options.streaming_body.is_none() && region_set.is_none() {
         return Ok(Cow::Borrowed(config));
     }
     let service = match &options.service {
@@ -74,6 +78,10 @@ fn config_for<'a>(
     overridden.presign_session_token = config.presign_session_token;
     overridden.fast_signing = config.fast_signing;
     overridden.signing_keys = config.signing_keys.clone();
+    #[cfg(feature = "sigv4a")]
+    {
+        overridden.region_set = region_set.or(config.region_set.as_ref()).cloned();
+    }
     Ok(Cow::Owned(overridden))
 }
 

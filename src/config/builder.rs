@@ -100,6 +100,8 @@ pub struct AwsAuthBuilder {
     pub(crate) max_redirects: Option<usize>,
     pub(crate) presign_session_token: PresignSessionToken,
     pub(crate) sign_with_aws_sigv4: bool,
+    #[cfg(feature = "sigv4a")]
+    pub(crate) region_set: Option<crate::sigv4::region_set::RegionSet>,
 }
 
 impl AwsAuth {
@@ -329,6 +331,20 @@ impl AwsAuthBuilder {
     /// you and AWS rewrites.
     pub fn unsigned_header(mut self, name: impl Into<String>) -> Self {
         self.unsigned_headers.push(name.into());
+        self
+    }
+
+    /// Sign with SigV4a (ECDSA P-256) for a set of regions instead of SigV4 for one: what S3
+    /// Multi-Region Access Points (`RegionSet::all()`), EventBridge global endpoints, CloudFront
+    /// KeyValueStore and VPC Lattice take. The scope then names no region and the set is signed
+    /// as `x-amz-region-set`; everything else is signed as with SigV4.
+    ///
+    /// The [`region`](Self::region) is still required and still the one credential providers
+    /// call (STS, SSO). `build()` refuses a region set with the Bedrock presets and with a
+    /// Bedrock API key, which have no SigV4a form.
+    #[cfg(feature = "sigv4a")]
+    pub fn sigv4a(mut self, regions: crate::sigv4::region_set::RegionSet) -> Self {
+        self.region_set = Some(regions);
         self
     }
 
@@ -598,6 +614,8 @@ impl AwsAuthBuilder {
             Some(bearer) => Mode::Bearer(bearer),
             None => Mode::SigV4(self.sigv4()?),
         };
+        #[cfg(feature = "sigv4a")]
+        self.check_region_set(matches!(mode, Mode::Bearer(_)))?;
         let policy = self.policy(matches!(mode, Mode::Bearer(_)))?;
         Ok(AwsAuth {
             inner: Arc::new(Setup { mode, policy }),
@@ -684,6 +702,26 @@ impl AwsAuthBuilder {
         Ok(Some(token))
     }
 
+    /// A region set goes only where SigV4a is signed: Bedrock (its presets, its API keys)
+    /// takes one region.
+    #[cfg(feature = "sigv4a")]
+    fn check_region_set(&self, bearer: bool) -> Result<(), Error> {
+        let Some(set) = &self.region_set else {
+            return Ok(());
+        };
+        let with = if self.bedrock_preset {
+            "the Bedrock presets (Bedrock takes SigV4 for one region)"
+        } else if bearer {
+            "a Bedrock API key (bearer mode has no region set)"
+        } else {
+            return Ok(());
+        };
+        Err(Error::invalid_config(format!(
+            "`.sigv4a(..)` (region set `{set}`) cannot be used with {with}: remove `.sigv4a(..)`, \
+             or sign with AWS credentials on `AwsAuth::builder()`"
+        )))
+    }
+
     fn sigv4(&self) -> Result<SigV4, Error> {
         // Without `.service`, `bedrock()` keeps Mantle's settings and runtime's beside them.
         let by_host = self.follow_host && self.service.is_none();
@@ -701,6 +739,10 @@ impl AwsAuthBuilder {
             );
             config.presign_session_token = self.presign_session_token;
             config.fast_signing = !self.sign_with_aws_sigv4;
+            #[cfg(feature = "sigv4a")]
+            {
+                config.region_set = self.region_set.clone();
+            }
             Ok(config)
         };
         let runtime_by_host = match by_host {

@@ -127,8 +127,8 @@ fn host_mismatch(what: String) -> Error {
 }
 
 /// Refuses a request whose `Authorization` the app set, unless the builder allows replacing
-/// it: overwriting an app's own credentials silently would hide a bug. A single SigV4
-/// signature (an earlier attempt's, maybe with credentials since rotated) or `our_bearer`
+/// it: overwriting an app's own credentials silently would hide a bug. A single SigV4 (or
+/// SigV4a) signature (an earlier attempt's, maybe with credentials since rotated) or `our_bearer`
 /// (this setup's bearer header) is this crate's own and is replaced; every value is looked at,
 /// so a second one the app added is never dropped unseen.
 pub(crate) fn check_existing(
@@ -146,7 +146,9 @@ pub(crate) fn check_existing(
     let second = values.next();
     let ours = |value: &HeaderValue| {
         let value = value.as_bytes();
-        value.starts_with(b"AWS4-HMAC-SHA256 ") || our_bearer == Some(value)
+        value.starts_with(b"AWS4-HMAC-SHA256 ")
+            || (cfg!(feature = "sigv4a") && value.starts_with(b"AWS4-ECDSA-P256-SHA256 "))
+            || our_bearer == Some(value)
     };
     let foreign = match second {
         None if ours(first) => return Ok(()),

@@ -91,7 +91,8 @@ pub(crate) fn sign_request(
     let url = request.url();
     let uri = signing_uri(url);
     let debug = tracing::enabled!(tracing::Level::DEBUG);
-    if config.fast_signing {
+    // The crate's own signer is SigV4's only: SigV4a goes through aws-sigv4.
+    if config.fast_signing && config.sigv4a_region_set().is_none() {
         let fast = crate::sigv4::canonical::Request {
             method: request.method().as_str(),
             uri: &uri,
@@ -137,15 +138,7 @@ pub(crate) fn sign_request(
     .map_err(signing_error)?;
 
     let identity = Identity::from(credentials.clone());
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name(&config.service)
-        .time(time)
-        .settings(config.settings.clone())
-        .build()
-        .map_err(signing_error)?
-        .into();
+    let params = signing_params(&identity, region, time, config, config.settings.clone())?;
     // aws-sigv4's TRACE events show the URL (a presigned URL's token and signature) and the
     // SSE-C headers: they never reach the app's subscriber.
     let (output, canonical_request) = if debug {
@@ -163,6 +156,7 @@ pub(crate) fn sign_request(
                 credentials,
                 region,
                 service: &config.service,
+                region_set: config.sigv4a_region_set(),
                 time,
                 signature: &signature,
             },
@@ -179,6 +173,37 @@ pub(crate) fn sign_request(
         request.headers_mut().insert(name, value);
     }
     Ok(())
+}
+
+/// aws-sigv4's parameters: SigV4 for `region`, or SigV4a for the configured region set.
+pub(crate) fn signing_params<'a>(
+    identity: &'a Identity,
+    region: &'a str,
+    time: SystemTime,
+    config: &'a SigningConfig,
+    settings: aws_sigv4::http_request::SigningSettings,
+) -> Result<aws_sigv4::http_request::SigningParams<'a>, Error> {
+    #[cfg(feature = "sigv4a")]
+    if let Some(region_set) = config.sigv4a_region_set() {
+        return Ok(aws_sigv4::sign::v4a::SigningParams::builder()
+            .identity(identity)
+            .region_set(region_set)
+            .name(&config.service)
+            .time(time)
+            .settings(settings)
+            .build()
+            .map_err(signing_error)?
+            .into());
+    }
+    Ok(aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(identity)
+        .region(region)
+        .name(&config.service)
+        .time(time)
+        .settings(settings)
+        .build()
+        .map_err(signing_error)?
+        .into())
 }
 
 /// Puts every signed header value in the one form all readers agree on: no spaces or tabs
@@ -236,7 +261,8 @@ fn debug_event(
         method = %request.method(),
         url = %log::RedactedUrl(request.url()),
         service = %config.service.escape_debug(),
-        region = %region.escape_debug(),
+        // SigV4a's scope names its region set, not the region.
+        region = %config.sigv4a_region_set().unwrap_or(region).escape_debug(),
         canonical_request = %canonical_request,
         string_to_sign = %string_to_sign,
         "signed request with SigV4"

@@ -154,6 +154,10 @@ fn auth(args: &Args, url: &reqwest::Url) -> AwsAuthBuilder {
     if args.unsigned_payload {
         builder = builder.streaming_body(StreamingBody::UnsignedPayload);
     }
+    if args.sigv4a {
+        let set = args.region_set.clone();
+        builder = builder.sigv4a(set.unwrap_or_else(reqwest_aws_auth::RegionSet::all));
+    }
     builder
 }
 
