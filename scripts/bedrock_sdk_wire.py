@@ -184,7 +184,9 @@ def clients(args) -> None:
                                    **anthropic_aws)
     case("anthropic-aws-messages", lambda: claude_platform.messages.create(**message))
     for failure in failures:
-        print(failure, file=sys.stderr)
+        print(f"wire-failure: {failure}", file=sys.stderr)
+    if failures:
+        sys.exit(1)
 
 
 def main() -> None:
