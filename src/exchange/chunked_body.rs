@@ -16,6 +16,7 @@ use http_body::{Body, Frame, SizeHint};
 
 use crate::error::{Error, ErrorKind};
 use crate::sigv4::chunked::Encoder;
+use crate::sigv4::chunked_request::Framer;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -47,6 +48,17 @@ impl<B> std::fmt::Debug for ChunkedBody<B> {
 }
 
 impl<B> ChunkedBody<B> {
+    /// `inner` framed as the signer planned ([`Framer`]).
+    pub(crate) fn framed(inner: B, framer: Framer) -> Self {
+        Self::new(
+            inner,
+            framer.encoder,
+            framer.chunk_size,
+            framer.decoded,
+            framer.encoded,
+        )
+    }
+
     /// `encoded` is what `Content-Length` says ([`crate::sigv4::chunked::encoded_length`]).
     pub(crate) fn new(
         inner: B,
