@@ -65,58 +65,37 @@
 )]
 
 mod adapters;
-mod amz_date;
 mod auth;
-mod authorization;
 pub mod bedrock;
-mod bedrock_host;
-mod body;
-mod body_hash;
-mod buffer;
-mod builder;
-mod canonical;
-mod clock;
+mod config;
 mod credentials;
-#[cfg(test)]
-mod differential_tests;
 mod error;
-mod headers;
-mod hosts;
-mod names;
-mod options;
-mod presign;
-mod redirect;
-mod refresh;
-mod refusal;
-mod region;
-mod request;
-#[cfg(feature = "retry")]
-pub mod retry;
-mod scope;
-mod settings;
-mod sign;
-mod signing_key;
-mod signing_log;
+mod exchange;
+mod policy;
 mod sigv4;
-#[cfg(feature = "tower")]
-pub mod tower;
-mod uri;
-#[cfg(feature = "verify")]
-pub mod verify;
-#[cfg(feature = "wiremock")]
-pub mod wiremock;
+mod testing;
+mod wire;
 
+#[cfg(feature = "tower")]
+pub use adapters::tower;
+#[cfg(feature = "retry")]
+pub use exchange::retry;
+#[cfg(feature = "verify")]
+pub use testing::verify;
+#[cfg(feature = "wiremock")]
+pub use testing::wiremock;
+
+pub use auth::options::RequestOptions;
+pub use auth::presign::MAX_PRESIGN_EXPIRY;
 pub use auth::{AwsAuth, ReqwestClientBuilder, Signable};
 /// AWS credentials for [`AwsAuthBuilder::credentials`], re-exported from
 /// `aws-credential-types` so that passing your own needs no extra dependency.
 pub use aws_credential_types::Credentials;
-pub use builder::AwsAuthBuilder;
+pub use config::builder::AwsAuthBuilder;
 pub use error::{Error, ErrorKind, MiddlewareError};
-pub use options::RequestOptions;
-pub use presign::MAX_PRESIGN_EXPIRY;
-pub use refusal::AwsErrorCode;
-pub use scope::OutsideScope;
-pub use settings::{PresignSessionToken, StreamingBody};
+pub use policy::scope::OutsideScope;
+pub use sigv4::settings::{PresignSessionToken, StreamingBody};
+pub use wire::refusal::AwsErrorCode;
 
 /// The README's examples, compiled and run as doctests (they need the `wiremock` and `retry`
 /// features).

@@ -8,7 +8,7 @@ use url::Url;
 
 use crate::auth::{Adapted, Inner, Signable};
 use crate::error::Error;
-use crate::request::{HttpRequest, Payload, RequestParts};
+use crate::wire::{HttpRequest, Payload, RequestParts};
 
 /// The absolute URL of an `http::Request`'s URI.
 pub(crate) fn to_url(uri: &Uri) -> Result<Url, Error> {
@@ -26,7 +26,7 @@ pub(crate) fn to_url(uri: &Uri) -> Result<Url, Error> {
 /// `url` as an `http::Uri` again (after signing rewrote its query or path), without the
 /// userinfo that was not signed (hyper never sends it, but would log it).
 pub(crate) fn to_uri(url: &Url) -> Result<Uri, Error> {
-    Uri::try_from(crate::sign::signing_uri(url).as_ref()).map_err(|err| {
+    Uri::try_from(crate::sigv4::sign::signing_uri(url).as_ref()).map_err(|err| {
         Error::invalid_url(format!(
             "the signed URL cannot be written back as an http::Uri: {err}"
         ))

@@ -1,4 +1,4 @@
-//! The adapters: each translates one HTTP stack's types to the [`request`](crate::request)
+//! The adapters: each translates one HTTP stack's types to the [`request`](crate::wire)
 //! traits and hands the work to [`AwsAuth`](crate::AwsAuth). The two reqwest lines share one
 //! source, compiled once against each.
 
@@ -17,3 +17,5 @@ mod reqwest_0_12 {
 }
 
 pub(crate) mod http_request;
+#[cfg(feature = "tower")]
+pub mod tower;

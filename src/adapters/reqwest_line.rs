@@ -13,8 +13,8 @@ use url::Url;
 
 use crate::auth::{Adapted, AwsAuth, BuildClient, Inner, ReqwestClientBuilder, Signable};
 use crate::error::{Error, MiddlewareCause, MiddlewareError};
-use crate::options::RequestOptions;
-use crate::request::{HttpRequest, HttpResponse, Payload, RequestParts, Resend, Transport};
+use crate::auth::options::RequestOptions;
+use crate::wire::{HttpRequest, HttpResponse, Payload, RequestParts, Resend, Transport};
 
 impl RequestParts for Request {
     fn method(&self) -> &Method {
@@ -46,7 +46,7 @@ impl HttpRequest for Request {
             return Ok(());
         }
         if let Some(stream) = self.body_mut().take() {
-            let bytes = crate::body::collect(stream, max_bytes).await?;
+            let bytes = crate::wire::body::collect(stream, max_bytes).await?;
             *self.body_mut() = Some(reqwest::Body::from(bytes));
         }
         Ok(())
@@ -81,7 +81,7 @@ impl HttpResponse for Response {
     async fn peek(self, limit: usize, timeout: Duration) -> (Self, Bytes) {
         let url = self.url().clone();
         let (mut parts, body) = http::Response::<reqwest::Body>::from(self).into_parts();
-        let (body, prefix) = crate::refusal::peek_body(body, limit, timeout).await;
+        let (body, prefix) = crate::wire::refusal::peek_body(body, limit, timeout).await;
         // The rebuilt response keeps its URL (reqwest keeps it in an extension).
         if let Ok(marker) = http::response::Builder::new().url(url).body(()) {
             parts.extensions.extend(marker.into_parts().0.extensions);
@@ -140,8 +140,7 @@ impl Middleware for AwsAuth {
             .cloned()
             .unwrap_or_default();
         Box::pin(
-            self.inner
-                .exchange(request, options, NextHop { next, extensions }),
+            crate::exchange::run(&self.inner, request, options, NextHop { next, extensions }),
         )
     }
 }
@@ -211,7 +210,8 @@ mod future_size_tests {
             extensions: &mut http::Extensions,
             next: Next<'_>,
         ) -> reqwest_middleware::Result<Response> {
-            let exchange = self.0.inner.exchange(
+            let exchange = crate::exchange::run(
+                &self.0.inner,
                 request,
                 RequestOptions::default(),
                 NextHop { next, extensions },
@@ -263,7 +263,7 @@ mod future_size_tests {
             assert!(
                 bytes <= 1024,
                 "the middleware's per-request future is {bytes} bytes: box what only some \
-                 requests need (see `Inner::exchange`)"
+                 requests need (see `exchange::run`)"
             );
         }
     }

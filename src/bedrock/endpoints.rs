@@ -64,7 +64,7 @@ pub fn runtime_openai_base_url(region: &str) -> String {
 /// The region of a Mantle or bedrock-runtime host, or `None` for any other host: the crate's
 /// one Bedrock host grammar, which the scope uses too.
 pub(crate) fn endpoint_region(host: &str) -> Option<&str> {
-    crate::bedrock_host::bedrock_region(host)
+    crate::bedrock::host::bedrock_region(host)
 }
 
 /// Who decided the region a request is authorised for, for the mismatch message.

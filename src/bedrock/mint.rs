@@ -21,10 +21,10 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use crate::bedrock::BearerToken;
 use crate::bedrock::provider::{ProvideBearerToken, ProviderError};
 use crate::bedrock::token::SHORT_TERM_KEY_PREFIX;
+use crate::credentials::refresh::{Fresh, LoadLimit, Refreshing};
 use crate::credentials::{DEFAULT_REFRESH_BUFFER, Resolver, SourceSettings};
 use crate::error::{Error, ErrorKind};
-use crate::names::validate_region;
-use crate::refresh::{Fresh, LoadLimit, Refreshing};
+use crate::sigv4::names::validate_region;
 
 /// The longest a short-term Bedrock API key can live: 12 hours.
 pub const MAX_SHORT_TERM_KEY_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
@@ -65,7 +65,7 @@ pub fn mint_short_term_key(
 ) -> Result<BearerToken, Error> {
     validate_region(region)?;
     // Before any arithmetic on `now`: aws-sigv4 panics formatting a date past 9999.
-    crate::amz_date::check(now)?;
+    crate::sigv4::amz_date::check(now)?;
     let expires_in = Duration::from_secs(expires_in.as_secs());
     if expires_in.is_zero() || expires_in > MAX_SHORT_TERM_KEY_LIFETIME {
         return Err(Error::invalid_config(format!(

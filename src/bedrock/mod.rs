@@ -23,13 +23,12 @@
 //! bedrock-runtime host of another region than the one it is signed or keyed for fails before
 //! it is sent, with [`ErrorKind::RegionMismatch`](crate::ErrorKind::RegionMismatch).
 
-mod bearer;
-mod endpoints;
+pub(crate) mod endpoints;
+pub(crate) mod host;
 mod mint;
-mod provider;
-mod token;
+pub(crate) mod provider;
+pub(crate) mod token;
 
-pub(crate) use bearer::{Bearer, Prepared, RegionRule, TokenSource};
 pub(crate) use endpoints::{RegionOrigin, check_endpoint_region};
 pub use endpoints::{
     mantle_base_url, mantle_endpoint, mantle_openai_base_url, runtime_openai_base_url,

@@ -187,7 +187,7 @@ pub fn parse_short_term_key(token: &str) -> Result<ShortTermKeyInfo, Error> {
     info.service = (*service).to_owned();
     info.issued_at = date
         .as_deref()
-        .and_then(crate::amz_date::parse)
+        .and_then(crate::sigv4::amz_date::parse)
         .ok_or_else(|| malformed("its X-Amz-Date is missing or not yyyymmddThhmmssZ"))?;
     info.expires_in = expires
         .as_deref()
