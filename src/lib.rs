@@ -94,7 +94,8 @@ pub use aws_credential_types::Credentials;
 pub use config::builder::AwsAuthBuilder;
 pub use error::{Error, ErrorKind, MiddlewareError};
 pub use policy::scope::OutsideScope;
-pub use sigv4::settings::{PresignSessionToken, StreamingBody};
+pub use sigv4::checksum::ChecksumAlgorithm;
+pub use sigv4::settings::{AwsChunked, PresignSessionToken, StreamingBody};
 pub use wire::refusal::AwsErrorCode;
 
 /// The README's examples, compiled and run as doctests (they need the `wiremock` and `retry`

@@ -11,9 +11,9 @@ use reqwest::{Request, Response, ResponseBuilderExt};
 use reqwest_middleware::{Middleware, Next};
 use url::Url;
 
+use crate::auth::options::RequestOptions;
 use crate::auth::{Adapted, AwsAuth, BuildClient, Inner, ReqwestClientBuilder, Signable};
 use crate::error::{Error, MiddlewareCause, MiddlewareError};
-use crate::auth::options::RequestOptions;
 use crate::wire::{HttpRequest, HttpResponse, Payload, RequestParts, Resend, Transport};
 
 impl RequestParts for Request {
@@ -53,6 +53,16 @@ impl HttpRequest for Request {
     }
     fn anchor(&self) -> Option<Box<dyn std::any::Any + Send>> {
         Request::try_clone(self).map(|copy| Box::new(copy) as Box<dyn std::any::Any + Send>)
+    }
+    fn body_len_hint(&self) -> Option<u64> {
+        self.body()
+            .and_then(|body| http_body::Body::size_hint(body).exact())
+    }
+    fn frame_body(&mut self, framing: crate::wire::Framing) -> Result<(), Error> {
+        let body = self.body_mut().take().unwrap_or_default();
+        let framed = crate::exchange::chunked_body::ChunkedBody::new(body, framing);
+        *self.body_mut() = Some(reqwest::Body::wrap(framed));
+        Ok(())
     }
 }
 
@@ -139,9 +149,12 @@ impl Middleware for AwsAuth {
             .get::<RequestOptions>()
             .cloned()
             .unwrap_or_default();
-        Box::pin(
-            crate::exchange::run(&self.inner, request, options, NextHop { next, extensions }),
-        )
+        Box::pin(crate::exchange::run(
+            &self.inner,
+            request,
+            options,
+            NextHop { next, extensions },
+        ))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The aws-chunked request body: wraps the app's stream and frames and signs it while it is
-//! sent, one chunk at a time ([`crate::sigv4::chunked`] does the framing and the maths).
+//! sent, one chunk at a time (the signer's encoder, behind [`Frames`], does the framing and
+//! the maths).
 //!
 //! The chunk being filled is the only part of the body held: the pieces the stream yields are
 //! kept (not copied) until they make a chunk, whose signature must precede its data. The
@@ -15,15 +16,14 @@ use bytes::{Buf, Bytes};
 use http_body::{Body, Frame, SizeHint};
 
 use crate::error::{Error, ErrorKind};
-use crate::sigv4::chunked::Encoder;
-use crate::sigv4::chunked_request::Framer;
+use crate::wire::{Frames, Framing};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// `inner` framed as aws-chunked: exactly `encoded` bytes for exactly `decoded` bytes of it.
 pub(crate) struct ChunkedBody<B> {
     inner: Pin<Box<B>>,
-    encoder: Encoder,
+    frames: Box<dyn Frames>,
     chunk_size: usize,
     /// The chunk being filled, and how many bytes it has.
     pieces: Vec<Bytes>,
@@ -39,7 +39,7 @@ pub(crate) struct ChunkedBody<B> {
 impl<B> std::fmt::Debug for ChunkedBody<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ChunkedBody")
-            .field("framing", &self.encoder.framing())
+            .field("frames", &self.frames)
             .field("chunk_size", &self.chunk_size)
             .field("decoded", &self.decoded)
             .field("read", &self.read)
@@ -48,28 +48,17 @@ impl<B> std::fmt::Debug for ChunkedBody<B> {
 }
 
 impl<B> ChunkedBody<B> {
-    /// `inner` framed as the signer planned ([`Framer`]).
-    pub(crate) fn framed(inner: B, framer: Framer) -> Self {
-        Self::new(
-            inner,
-            framer.encoder,
-            framer.chunk_size,
-            framer.decoded,
-            framer.encoded,
-        )
-    }
-
-    /// `encoded` is what `Content-Length` says ([`crate::sigv4::chunked::encoded_length`]).
-    pub(crate) fn new(
-        inner: B,
-        encoder: Encoder,
-        chunk_size: usize,
-        decoded: u64,
-        encoded: u64,
-    ) -> Self {
+    /// `inner` framed as the signer planned.
+    pub(crate) fn new(inner: B, framing: Framing) -> Self {
+        let Framing {
+            frames,
+            chunk_size,
+            decoded,
+            encoded,
+        } = framing;
         Self {
             inner: Box::pin(inner),
-            encoder,
+            frames,
             chunk_size,
             pieces: Vec::new(),
             filled: 0,
@@ -102,7 +91,7 @@ impl<B> ChunkedBody<B> {
         if self.filled == 0 {
             return;
         }
-        let header = self.encoder.chunk(&self.pieces);
+        let header = self.frames.chunk(&self.pieces);
         self.out.push_back(header);
         self.out.extend(self.pieces.drain(..));
         self.filled = 0;
@@ -175,7 +164,7 @@ where
                         return Poll::Ready(Some(Err(this.length_error(false))));
                     }
                     this.close_chunk();
-                    let end = this.encoder.finish();
+                    let end = this.frames.finish();
                     this.out.push_back(end);
                 }
             }
@@ -195,7 +184,7 @@ where
 mod tests {
     use super::*;
     use crate::sigv4::checksum::ChecksumAlgorithm;
-    use crate::sigv4::chunked::{Framing, decode, encoded_length};
+    use crate::sigv4::chunked::{Encoder, Framing as Mode, decode, encoded_length};
     use http_body_util::BodyExt;
 
     /// A stream of `frames`, reporting no size.
@@ -223,14 +212,14 @@ mod tests {
         chunk_size: usize,
     ) -> ChunkedBody<impl Body<Data = Bytes, Error = BoxError>> {
         let alg = ChecksumAlgorithm::Crc32c;
-        let encoded = encoded_length(Framing::UnsignedTrailer(alg), decoded, chunk_size).unwrap();
-        ChunkedBody::new(
-            stream(frames),
-            Encoder::unsigned_trailer(alg),
+        let encoded = encoded_length(Mode::UnsignedTrailer(alg), decoded, chunk_size).unwrap();
+        let framing = Framing {
+            frames: Box::new(Encoder::unsigned_trailer(alg)),
             chunk_size,
             decoded,
             encoded,
-        )
+        };
+        ChunkedBody::new(stream(frames), framing)
     }
 
     /// Frames of any size, across chunk boundaries, come out as the declared chunks; the size
@@ -249,8 +238,8 @@ mod tests {
                 assert_eq!(body.size_hint().exact(), Some(encoded - wire.len() as u64));
             }
             assert_eq!(wire.len() as u64, encoded);
-            let framing = Framing::UnsignedTrailer(ChecksumAlgorithm::Crc32c);
-            let decoded = decode(&wire, framing).unwrap();
+            let mode = Mode::UnsignedTrailer(ChecksumAlgorithm::Crc32c);
+            let decoded = decode(&wire, mode).unwrap();
             assert_eq!(decoded.data(&wire), data, "frames of {split}");
             // 6 full chunks of 8 KiB, 848 bytes, and the final empty chunk.
             assert_eq!(decoded.chunks.len(), 8);

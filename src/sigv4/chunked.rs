@@ -254,6 +254,7 @@ impl Encoder {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn framing(&self) -> Framing {
         self.framing
     }
@@ -308,6 +309,15 @@ impl Encoder {
             out.put_slice(signature.as_bytes());
         }
         out.put_slice(CRLF);
+    }
+}
+
+impl crate::wire::Frames for Encoder {
+    fn chunk(&mut self, pieces: &[Bytes]) -> Bytes {
+        Encoder::chunk(self, pieces)
+    }
+    fn finish(&mut self) -> Bytes {
+        Encoder::finish(self)
     }
 }
 

@@ -4,12 +4,13 @@
 //! that wraps the body. A body in memory is signed with its hash as always, and gets the
 //! checksum in a header when a trailer was asked for.
 
+use aws_sigv4::http_request::SignableBody;
 use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, HeaderName, HeaderValue};
 
 use crate::error::{Error, ErrorKind};
-use crate::request::{HttpRequest, Payload};
-use crate::settings::{AwsChunked, SigningConfig, StreamingBody};
 use crate::sigv4::chunked::{Chain, Encoder, Framing, encoded_length};
+use crate::sigv4::settings::{AwsChunked, SigningConfig, StreamingBody};
+use crate::wire::{self, HttpRequest, Payload};
 
 const X_AMZ_DECODED_CONTENT_LENGTH: HeaderName =
     HeaderName::from_static("x-amz-decoded-content-length");
@@ -26,19 +27,16 @@ pub(crate) struct Plan {
     encoded: u64,
 }
 
-/// What an adapter needs to wrap the body: the encoder, seeded, and the lengths.
-#[derive(Debug)]
-pub(crate) struct Framer {
-    pub(crate) encoder: Encoder,
-    pub(crate) chunk_size: usize,
-    pub(crate) decoded: u64,
-    pub(crate) encoded: u64,
-}
-
 impl Plan {
-    /// The payload hash the request is signed with.
-    pub(crate) fn content_sha256(&self) -> &'static str {
-        self.framing.content_sha256()
+    /// The payload the request is signed with: aws-sigv4's own for the trailer modes, the
+    /// marker as a precomputed hash for signed chunks without trailer (aws-sigv4 has no name
+    /// for it; the AWS SDK signs it the same way).
+    pub(crate) fn signable_body(&self) -> SignableBody<'static> {
+        match self.framing {
+            Framing::Signed => SignableBody::Precomputed(self.framing.content_sha256().to_owned()),
+            Framing::SignedTrailer(_) => SignableBody::StreamingSignedPayloadTrailer,
+            Framing::UnsignedTrailer(_) => SignableBody::StreamingUnsignedPayloadTrailer,
+        }
     }
 }
 
@@ -80,9 +78,10 @@ fn plan(request: &mut impl HttpRequest, chunked: AwsChunked) -> Result<Plan, Err
     let headers = request.headers();
     let encodings = headers.get_all(CONTENT_ENCODING);
     if encodings.iter().any(|value| {
-        value
-            .to_str()
-            .is_ok_and(|v| v.split(',').any(|e| e.trim().eq_ignore_ascii_case("aws-chunked")))
+        value.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|e| e.trim().eq_ignore_ascii_case("aws-chunked"))
+        })
     }) {
         return Err(Error::new(
             ErrorKind::StreamingBody,
@@ -144,7 +143,10 @@ fn declared_length(headers: &http::HeaderMap, name: &HeaderName) -> Result<Optio
     let Some(value) = values.next() else {
         return Ok(None);
     };
-    match (value.to_str().ok().and_then(|v| v.trim().parse().ok()), values.next()) {
+    match (
+        value.to_str().ok().and_then(|v| v.trim().parse().ok()),
+        values.next(),
+    ) {
         (Some(len), None) => Ok(Some(len)),
         _ => Err(Error::new(
             ErrorKind::StreamingBody,
@@ -156,16 +158,16 @@ fn declared_length(headers: &http::HeaderMap, name: &HeaderName) -> Result<Optio
     }
 }
 
-/// After signing: the chain seeded with the signature in `authorization`, for the adapter to
-/// wrap the body with.
-pub(crate) fn framer(
+/// After signing: the encoder, its chain seeded with the signature in `authorization`, for
+/// the adapter to wrap the body with.
+pub(crate) fn framing(
     request: &impl HttpRequest,
     plan: Plan,
     secret: &str,
     region: &str,
     config: &SigningConfig,
     time: std::time::SystemTime,
-) -> Result<Framer, Error> {
+) -> Result<wire::Framing, Error> {
     let lost = || {
         Error::new(
             ErrorKind::Signing,
@@ -213,8 +215,8 @@ pub(crate) fn framer(
         encoded_length = plan.encoded,
         "sending the body as aws-chunked"
     );
-    Ok(Framer {
-        encoder,
+    Ok(wire::Framing {
+        frames: Box::new(encoder),
         chunk_size: plan.chunk_size,
         decoded: plan.decoded,
         encoded: plan.encoded,

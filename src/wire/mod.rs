@@ -44,6 +44,37 @@ pub(crate) trait HttpRequest: RequestParts + Send {
     fn anchor(&self) -> Option<Box<dyn std::any::Any + Send>> {
         None
     }
+    /// The streaming body's exact length, when its size hint says it.
+    fn body_len_hint(&self) -> Option<u64> {
+        None
+    }
+    /// Replaces the streaming body with `framing` of it, made as it is sent (aws-chunked).
+    fn frame_body(&mut self, framing: Framing) -> Result<(), Error> {
+        drop(framing);
+        Err(Error::new(
+            crate::error::ErrorKind::StreamingBody,
+            "this request's body cannot be framed as aws-chunked",
+        ))
+    }
+}
+
+/// Makes the framing of a body one chunk at a time (the signer's aws-chunked encoder): what
+/// goes before each chunk's data, and what ends the body.
+pub(crate) trait Frames: Send + Sync + std::fmt::Debug {
+    /// What goes on the wire before the chunk made of `pieces` (one chunk, not empty).
+    fn chunk(&mut self, pieces: &[Bytes]) -> Bytes;
+    /// What goes on the wire after the last chunk.
+    fn finish(&mut self) -> Bytes;
+}
+
+/// A streaming body's framing as the signer planned it: exactly `encoded` bytes on the wire
+/// for exactly `decoded` bytes of the body, in chunks of `chunk_size` but the last.
+#[derive(Debug)]
+pub(crate) struct Framing {
+    pub(crate) frames: Box<dyn Frames>,
+    pub(crate) chunk_size: usize,
+    pub(crate) decoded: u64,
+    pub(crate) encoded: u64,
 }
 
 /// A request the middleware may send again (after a refusal) or redirect.

@@ -30,7 +30,12 @@ pub(super) fn check<'h>(
         [] => Ok(None),
         [value] => std::str::from_utf8(value)
             .map(|v| Some(v.trim()))
-            .map_err(|_| (RejectReason::BodyHashMismatch, format!("`{name}` is not text"))),
+            .map_err(|_| {
+                (
+                    RejectReason::BodyHashMismatch,
+                    format!("`{name}` is not text"),
+                )
+            }),
         _ => Err((
             RejectReason::BodyHashMismatch,
             format!("`{name}` is sent more than once"),

@@ -58,6 +58,7 @@ use crate::sigv4::settings::PresignSessionToken;
 use crate::sigv4::settings::is_s3_like;
 use subtle::ConstantTimeEq;
 
+mod chunked;
 mod query;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -413,12 +414,41 @@ impl Verifier {
             );
             bool::from(signature.as_bytes().ct_eq(auth.signature.as_bytes()))
         };
+        // An aws-chunked body is checked once the seed signature holds.
+        let body = || {
+            let content_sha256 = match computed.headers.values(X_AMZ_CONTENT_SHA256) {
+                [value] if value.trim_ascii().starts_with(b"STREAMING-") => {
+                    String::from_utf8_lossy(value.trim_ascii())
+                }
+                _ => return Ok(()),
+            };
+            let Ok(key) = <[u8; 32]>::try_from(signing_key.as_ref()) else {
+                return Err(computed.reject(
+                    RejectReason::SignatureMismatch,
+                    "the signing key is not 32 bytes".into(),
+                ));
+            };
+            let scope = auth.scope.as_string();
+            let seed = chunked::Seed {
+                key,
+                amz_date: &computed.amz_date,
+                scope: &scope,
+                signature: &auth.signature,
+            };
+            chunked::check(
+                &seed,
+                &content_sha256,
+                |name| computed.headers.values(name),
+                request.body,
+            )
+            .map_err(|(reason, detail)| computed.reject(reason, detail))
+        };
         if matches(&computed.string_to_sign) {
-            return Ok(());
+            return body();
         }
         if let Some(plus_as_space) = &computed.plus_as_space {
             if matches(plus_as_space) {
-                return Ok(());
+                return body();
             }
             return reject(
                 RejectReason::SignatureMismatch,
