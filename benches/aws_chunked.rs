@@ -28,7 +28,13 @@ use http_body_util::{BodyExt, Full};
 use reqwest_aws_auth::{AwsAuth, AwsChunked, ChecksumAlgorithm, StreamingBody};
 
 const FRAME: usize = 64 * 1024;
-const MODES: [&str; 5] = ["unsigned", "signed", "signed-crc64", "unsigned-crc64", "unsigned-crc32c"];
+const MODES: [&str; 5] = [
+    "unsigned",
+    "signed",
+    "signed-crc64",
+    "unsigned-crc64",
+    "unsigned-crc32c",
+];
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -73,18 +79,22 @@ async fn sink() -> SocketAddr {
         loop {
             let (stream, _) = listener.accept().await.unwrap();
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(|request: hyper::Request<hyper::body::Incoming>| async {
-                    let mut body = request.into_body();
-                    let mut len = 0u64;
-                    while let Some(frame) = body.frame().await {
-                        if let Ok(data) = frame.map(|f| f.into_data())
-                            && let Ok(data) = data
-                        {
-                            len += data.len() as u64;
+                let service = hyper::service::service_fn(
+                    |request: hyper::Request<hyper::body::Incoming>| async {
+                        let mut body = request.into_body();
+                        let mut len = 0u64;
+                        while let Some(frame) = body.frame().await {
+                            if let Ok(data) = frame.map(|f| f.into_data())
+                                && let Ok(data) = data
+                            {
+                                len += data.len() as u64;
+                            }
                         }
-                    }
-                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(len.to_string()))))
-                });
+                        Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(
+                            len.to_string(),
+                        ))))
+                    },
+                );
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
                     .await;
@@ -112,7 +122,13 @@ fn client(mode: &str) -> reqwest_middleware::ClientWithMiddleware {
     AwsAuth::builder()
         .service("s3")
         .region("us-east-1")
-        .credentials(Credentials::new("AKIDBENCH", "bench-secret", None, None, "bench"))
+        .credentials(Credentials::new(
+            "AKIDBENCH",
+            "bench-secret",
+            None,
+            None,
+            "bench",
+        ))
         .allow_host("127.0.0.1")
         .streaming_body(streaming)
         .build()
@@ -125,7 +141,10 @@ async fn upload(client: &reqwest_middleware::ClientWithMiddleware, addr: SocketA
     let response = client
         .put(format!("http://{addr}/bucket/object"))
         .header("content-length", len)
-        .body(reqwest::Body::wrap(Source { left: len, counter: 0 }))
+        .body(reqwest::Body::wrap(Source {
+            left: len,
+            counter: 0,
+        }))
         .send()
         .await
         .unwrap();
@@ -137,7 +156,10 @@ async fn upload(client: &reqwest_middleware::ClientWithMiddleware, addr: SocketA
 fn sha256_only(len: u64) {
     use sha2::Digest;
     let mut sha = sha2::Sha256::new();
-    let mut source = Source { left: len, counter: 0 };
+    let mut source = Source {
+        left: len,
+        counter: 0,
+    };
     let waker = std::task::Waker::noop();
     let mut cx = std::task::Context::from_waker(waker);
     while let std::task::Poll::Ready(Some(Ok(frame))) =
@@ -190,7 +212,10 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     if args.first().map(String::as_str) == Some("one") {
         one(&args[1], args[2].parse().unwrap());
         return;

@@ -136,10 +136,9 @@ async fn answer(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Inf
             403,
             "<?xml version=\"1.0\"?><Error><Code>RequestTimeTooSkewed</Code><Message>m</Message></Error>",
         );
-        let date = httpdate::fmt_http_date(SystemTime::now() + std::time::Duration::from_secs(3600));
-        response
-            .headers_mut()
-            .insert("date", date.parse().unwrap());
+        let date =
+            httpdate::fmt_http_date(SystemTime::now() + std::time::Duration::from_secs(3600));
+        response.headers_mut().insert("date", date.parse().unwrap());
         return Ok(response);
     }
     let Ok(collected) = body.collect().await else {
@@ -181,7 +180,10 @@ async fn answer(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Inf
         wire.to_vec()
     };
     if chunked && header("x-amz-decoded-content-length") != Some(&body.len().to_string()) {
-        return Ok(reply(400, "x-amz-decoded-content-length is not the decoded length"));
+        return Ok(reply(
+            400,
+            "x-amz-decoded-content-length is not the decoded length",
+        ));
     }
     if header("content-length") != Some(&wire.len().to_string()) {
         return Ok(reply(400, "content-length is not the length received"));
@@ -301,12 +303,18 @@ enum Stack {
     Sign,
 }
 
-const STACKS: [Stack; 4] = [Stack::Reqwest13, Stack::Reqwest12, Stack::Tower, Stack::Sign];
+const STACKS: [Stack; 4] = [
+    Stack::Reqwest13,
+    Stack::Reqwest12,
+    Stack::Tower,
+    Stack::Sign,
+];
 
 /// How the app says how long the stream is.
 #[derive(Clone, Copy, Debug)]
 enum Length {
-    ContentLength(u64),
+    /// `Content-Length`.
+    Header(u64),
     Decoded(u64),
     SizeHint,
     Unknown,
@@ -360,7 +368,7 @@ async fn upload(
     };
     let mut headers = Vec::new();
     match length {
-        Length::ContentLength(n) => headers.push(("content-length", n.to_string())),
+        Length::Header(n) => headers.push(("content-length", n.to_string())),
         Length::Decoded(n) => headers.push(("x-amz-decoded-content-length", n.to_string())),
         Length::SizeHint | Length::Unknown => {}
     }
@@ -375,9 +383,16 @@ async fn upload(
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
-                    Ok(seen_of(status, &headers, response.bytes().await.unwrap().to_vec()))
+                    Ok(seen_of(
+                        status,
+                        &headers,
+                        response.bytes().await.unwrap().to_vec(),
+                    ))
                 }
-                Err(err) => Err(failure(reqwest_aws_auth::Error::from_middleware(&err), &err)),
+                Err(err) => Err(failure(
+                    reqwest_aws_auth::Error::from_middleware(&err),
+                    &err,
+                )),
             }
         }};
     }
@@ -409,9 +424,7 @@ async fn upload(
         Stack::Sign => {
             let mut request = reqwest::Request::new(reqwest::Method::PUT, url.parse().unwrap());
             for (name, value) in &headers {
-                request
-                    .headers_mut()
-                    .insert(*name, value.parse().unwrap());
+                request.headers_mut().insert(*name, value.parse().unwrap());
             }
             *request.body_mut() = Some(reqwest::Body::wrap(body()));
             if let Err(err) = auth.sign(&mut request).await {
@@ -421,7 +434,11 @@ async fn upload(
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
-                    Ok(seen_of(status, &headers, response.bytes().await.unwrap().to_vec()))
+                    Ok(seen_of(
+                        status,
+                        &headers,
+                        response.bytes().await.unwrap().to_vec(),
+                    ))
                 }
                 Err(err) => {
                     let ours = reqwest_aws_auth::Error::find(&err);
@@ -466,23 +483,38 @@ async fn every_stack_every_mode_is_verified_chunk_by_chunk() {
             for len in [0usize, 1, 8191, 8192, 8193, 70_000] {
                 let data = data(len);
                 let what = format!("{stack:?} {mode:?} {len} bytes");
-                let seen = upload(stack, &auth, &url, &data, 1000, Length::ContentLength(len as u64))
+                let seen = upload(stack, &auth, &url, &data, 1000, Length::Header(len as u64))
                     .await
                     .unwrap_or_else(|err| panic!("{what}: {err:?}"));
-                assert_eq!(seen.status, 200, "{what}: {}", String::from_utf8_lossy(&seen.body));
+                assert_eq!(
+                    seen.status,
+                    200,
+                    "{what}: {}",
+                    String::from_utf8_lossy(&seen.body)
+                );
                 assert_eq!(seen.body, data, "{what}");
                 assert_eq!(seen.header["content-encoding"], "aws-chunked", "{what}");
-                assert_eq!(seen.header["x-amz-decoded-content-length"], len.to_string(), "{what}");
+                assert_eq!(
+                    seen.header["x-amz-decoded-content-length"],
+                    len.to_string(),
+                    "{what}"
+                );
                 let trailer = seen.header.get("x-amz-trailer");
                 let sdk = seen.header.get("x-amz-sdk-checksum-algorithm");
                 let sha = &seen.header["x-amz-content-sha256"];
                 match (trailer, sdk) {
                     (None, None) => assert_eq!(sha, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "{what}"),
                     (Some(trailer), Some(sdk)) => {
-                        assert_eq!(trailer, &format!("x-amz-checksum-{}", sdk.to_lowercase()), "{what}");
+                        assert_eq!(
+                            trailer,
+                            &format!("x-amz-checksum-{}", sdk.to_lowercase()),
+                            "{what}"
+                        );
                         assert!(sha.ends_with("-TRAILER"), "{what}");
                     }
-                    other => panic!("{what}: x-amz-trailer and the algorithm go together: {other:?}"),
+                    other => {
+                        panic!("{what}: x-amz-trailer and the algorithm go together: {other:?}")
+                    }
                 }
             }
         }
@@ -498,8 +530,14 @@ async fn the_length_comes_from_any_of_three_places() {
     let auth = auth(StreamingBody::AwsChunked(AwsChunked::signed()));
     let data = data(100_000);
     for stack in STACKS {
-        for length in [Length::ContentLength(100_000), Length::Decoded(100_000), Length::SizeHint] {
-            let seen = upload(stack, &auth, &url, &data, 4096, length).await.unwrap();
+        for length in [
+            Length::Header(100_000),
+            Length::Decoded(100_000),
+            Length::SizeHint,
+        ] {
+            let seen = upload(stack, &auth, &url, &data, 4096, length)
+                .await
+                .unwrap();
             assert_eq!(seen.status, 200, "{stack:?} {length:?}");
             assert_eq!(seen.body, data, "{stack:?} {length:?}");
         }
@@ -516,12 +554,9 @@ async fn chosen_per_request() {
     let response = client
         .put(server.url("/bucket/object"))
         .header("content-length", "20000")
-        .with_extension(
-            reqwest_aws_auth::RequestOptions::new()
-                .streaming_body(StreamingBody::AwsChunked(AwsChunked::unsigned_trailer(
-                    ChecksumAlgorithm::Crc32c,
-                ))),
-        )
+        .with_extension(reqwest_aws_auth::RequestOptions::new().streaming_body(
+            StreamingBody::AwsChunked(AwsChunked::unsigned_trailer(ChecksumAlgorithm::Crc32c)),
+        ))
         .body(reqwest::Body::wrap(Lazy {
             data: Bytes::from(data.clone()),
             frame: 3000,
@@ -547,8 +582,17 @@ async fn a_stream_of_unknown_length_is_refused_unsent() {
         let err = upload(stack, &auth, &url, &data(10), 5, Length::Unknown)
             .await
             .unwrap_err();
-        assert_eq!(err.0, Some(ErrorKind::StreamingBody), "{stack:?}: {}", err.1);
-        assert!(err.1.contains("x-amz-decoded-content-length"), "{stack:?}: {}", err.1);
+        assert_eq!(
+            err.0,
+            Some(ErrorKind::StreamingBody),
+            "{stack:?}: {}",
+            err.1
+        );
+        assert!(
+            err.1.contains("x-amz-decoded-content-length"),
+            "{stack:?}: {}",
+            err.1
+        );
     }
     assert_eq!(server.requests(), 0);
 }
@@ -562,9 +606,15 @@ async fn a_stream_that_lies_about_its_length_fails_the_upload() {
     let auth = auth(StreamingBody::AwsChunked(AwsChunked::signed()));
     for stack in STACKS {
         for declared in [30_000u64, 10_000] {
-            let outcome =
-                upload(stack, &auth, &url, &data(20_000), 4096, Length::ContentLength(declared))
-                    .await;
+            let outcome = upload(
+                stack,
+                &auth,
+                &url,
+                &data(20_000),
+                4096,
+                Length::Header(declared),
+            )
+            .await;
             match outcome {
                 Err((_, message)) => assert!(
                     message.contains("bytes its length announced"),
@@ -586,7 +636,7 @@ async fn a_redirected_stream_is_returned_with_the_reason() {
     for stack in [Stack::Reqwest13, Stack::Reqwest12, Stack::Tower] {
         let before = server.requests();
         let (logs, guard) = capture_logs::capture();
-        let seen = upload(stack, &auth, &url, &data(9000), 1000, Length::ContentLength(9000))
+        let seen = upload(stack, &auth, &url, &data(9000), 1000, Length::Header(9000))
             .await
             .unwrap();
         drop(guard);
@@ -608,7 +658,7 @@ async fn a_refused_stream_is_returned_with_the_reason() {
         let auth = auth(StreamingBody::AwsChunked(AwsChunked::signed()));
         let before = server.requests();
         let (logs, guard) = capture_logs::capture();
-        let seen = upload(stack, &auth, &url, &data(9000), 1000, Length::ContentLength(9000))
+        let seen = upload(stack, &auth, &url, &data(9000), 1000, Length::Header(9000))
             .await
             .unwrap();
         drop(guard);
@@ -623,7 +673,9 @@ async fn a_refused_stream_is_returned_with_the_reason() {
 #[tokio::test]
 async fn outside_the_scope_the_stream_is_untouched() {
     let server = Server::start();
-    let url = server.url("/bucket/object").replace("127.0.0.1", "localhost");
+    let url = server
+        .url("/bucket/object")
+        .replace("127.0.0.1", "localhost");
     let auth = AwsAuth::builder()
         .service("s3")
         .region(REGION)
@@ -659,14 +711,18 @@ async fn a_chunk_size_s3_refuses_is_a_typed_error() {
         .service("s3")
         .region(REGION)
         .credentials(credentials())
-        .streaming_body(StreamingBody::AwsChunked(AwsChunked::signed().chunk_size(8191)))
+        .streaming_body(StreamingBody::AwsChunked(
+            AwsChunked::signed().chunk_size(8191),
+        ))
         .build()
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidConfig);
     assert!(err.to_string().contains("8192"), "{err}");
 
     let server = Server::start();
-    let client = auth(StreamingBody::Reject).client(reqwest::Client::builder()).unwrap();
+    let client = auth(StreamingBody::Reject)
+        .client(reqwest::Client::builder())
+        .unwrap();
     let err = client
         .put(server.url("/bucket/object"))
         .header("content-length", "10")
@@ -715,8 +771,10 @@ async fn a_changed_chunk_is_refused_by_the_verifier_naming_it() {
             .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
             .chain([("host".to_owned(), "127.0.0.1:9".to_owned())])
             .collect();
-        let headers: Vec<(&str, &str)> =
-            headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
         let body = request.body_mut().take().unwrap();
         let wire = body.collect().await.unwrap().to_bytes().to_vec();
         let verifier = Verifier::new(credentials(), REGION, "s3");
@@ -737,7 +795,10 @@ async fn a_changed_chunk_is_refused_by_the_verifier_naming_it() {
         let rejection = received(&changed).unwrap_err();
         let detail = rejection.detail();
         if matches!(mode, m if m == AwsChunked::unsigned_trailer(ChecksumAlgorithm::Sha256)) {
-            assert!(detail.contains("x-amz-checksum-sha256"), "{mode:?}: {detail}");
+            assert!(
+                detail.contains("x-amz-checksum-sha256"),
+                "{mode:?}: {detail}"
+            );
         } else {
             assert!(detail.contains("chunk 2"), "{mode:?}: {detail}");
         }
@@ -758,14 +819,24 @@ async fn no_secret_in_the_logs() {
     let (logs, guard) = capture_logs::capture();
     for mode in modes() {
         let auth = auth(StreamingBody::AwsChunked(mode));
-        let seen = upload(Stack::Reqwest13, &auth, &url, &data(70_000), 5000, Length::ContentLength(70_000))
-            .await
-            .unwrap();
+        let seen = upload(
+            Stack::Reqwest13,
+            &auth,
+            &url,
+            &data(70_000),
+            5000,
+            Length::Header(70_000),
+        )
+        .await
+        .unwrap();
         assert_eq!(seen.status, 200);
     }
     drop(guard);
     let logs = logs.text();
-    assert!(logs.contains("aws-chunked"), "the uploads were logged: {logs}");
+    assert!(
+        logs.contains("aws-chunked"),
+        "the uploads were logged: {logs}"
+    );
     assert!(!logs.contains(SECRET));
     let now = SystemTime::now();
     let key = aws_sigv4::sign::v4::generate_signing_key(SECRET, now, REGION, "s3");

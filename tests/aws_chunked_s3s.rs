@@ -125,7 +125,10 @@ fn modes() -> Vec<(String, AwsChunked)> {
         ChecksumAlgorithm::Sha256,
     ] {
         modes.push((format!("signed-{alg:?}"), AwsChunked::signed().trailer(alg)));
-        modes.push((format!("unsigned-{alg:?}"), AwsChunked::unsigned_trailer(alg)));
+        modes.push((
+            format!("unsigned-{alg:?}"),
+            AwsChunked::unsigned_trailer(alg),
+        ));
     }
     modes
 }
@@ -161,7 +164,11 @@ async fn uploads_of_every_size_in_every_mode_are_stored_as_sent() {
             let stored = plain.get(&key).send().await.unwrap();
             assert_eq!(stored.status(), 200, "{name}, {len} bytes");
             let stored = stored.bytes().await.unwrap();
-            assert!(stored == body, "{name}, {len} bytes: read back {} bytes, not what was sent", stored.len());
+            assert!(
+                stored == body,
+                "{name}, {len} bytes: read back {} bytes, not what was sent",
+                stored.len()
+            );
         }
     }
 }
@@ -176,12 +183,26 @@ async fn a_changed_chunk_is_refused_by_s3s_fs() {
         .client(reqwest::Client::builder())
         .unwrap();
     let bucket = format!("{}/{BUCKET}", server.url);
-    assert!(plain.put(&bucket).send().await.unwrap().status().is_success());
+    assert!(
+        plain
+            .put(&bucket)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
     let len = 200_000;
     for (name, mode) in [
         ("signed", AwsChunked::signed()),
-        ("signed-trailer", AwsChunked::signed().trailer(ChecksumAlgorithm::Crc32c)),
-        ("unsigned-trailer", AwsChunked::unsigned_trailer(ChecksumAlgorithm::Crc64Nvme)),
+        (
+            "signed-trailer",
+            AwsChunked::signed().trailer(ChecksumAlgorithm::Crc32c),
+        ),
+        (
+            "unsigned-trailer",
+            AwsChunked::unsigned_trailer(ChecksumAlgorithm::Crc64Nvme),
+        ),
     ] {
         let auth = auth(StreamingBody::AwsChunked(mode));
         let key = format!("{bucket}/tampered-{name}");
@@ -191,11 +212,20 @@ async fn a_changed_chunk_is_refused_by_s3s_fs() {
             .insert("content-length", len.to_string().parse().unwrap());
         *request.body_mut() = Some(stream(data(len, 7)));
         auth.sign(&mut request).await.unwrap();
-        let wire = request.body_mut().take().unwrap().collect().await.unwrap().to_bytes();
+        let wire = request
+            .body_mut()
+            .take()
+            .unwrap()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes();
 
         // The same upload untouched is accepted, so the refusal below is the change's doing.
-        let mut control =
-            reqwest::Request::new(reqwest::Method::PUT, format!("{key}-control").parse().unwrap());
+        let mut control = reqwest::Request::new(
+            reqwest::Method::PUT,
+            format!("{key}-control").parse().unwrap(),
+        );
         control
             .headers_mut()
             .insert("content-length", len.to_string().parse().unwrap());
@@ -217,7 +247,10 @@ async fn a_changed_chunk_is_refused_by_s3s_fs() {
         let text = response.text().await.unwrap();
         // s3s-fs 0.14 answers a chunk signature that does not match with 500 (its put_object
         // sees the body stream fail), a checksum that does not match with 400 BadDigest.
-        assert!(!status.is_success(), "{name}: the changed upload got {status}: {text}");
+        assert!(
+            !status.is_success(),
+            "{name}: the changed upload got {status}: {text}"
+        );
         if name == "unsigned-trailer" {
             // Only the checksum protects these chunks, and s3s-fs checks it after writing the
             // file, which it then leaves in place (S3 stores nothing): the refusal is the proof.
@@ -225,7 +258,11 @@ async fn a_changed_chunk_is_refused_by_s3s_fs() {
             assert!(text.contains("BadDigest"), "{name}: {text}");
         } else {
             let stored = plain.get(&key).send().await.unwrap();
-            assert_eq!(stored.status(), 404, "{name}: the changed upload was stored");
+            assert_eq!(
+                stored.status(),
+                404,
+                "{name}: the changed upload was stored"
+            );
         }
     }
 }
