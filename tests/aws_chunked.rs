@@ -843,3 +843,53 @@ async fn no_secret_in_the_logs() {
     let hex: String = key.as_ref().iter().map(|b| format!("{b:02x}")).collect();
     assert!(!logs.contains(&hex));
 }
+
+/// The command line: `-T FILE --aws-chunked [--checksum ALGO]` uploads the file in constant
+/// memory (read once, framed as it streams); the server verifies every chunk and echoes the
+/// decoded body.
+#[cfg(feature = "cli")]
+#[test]
+fn the_command_line_uploads_a_file_aws_chunked() {
+    let server = Server::start();
+    let dir = std::env::temp_dir().join(format!("aws-chunked-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("upload.bin");
+    let data = data(300_000);
+    std::fs::write(&file, &data).unwrap();
+    for flags in [
+        &["--aws-chunked"][..],
+        &["--aws-chunked", "--checksum", "crc32c"],
+        &["--aws-chunked=unsigned-trailer", "--checksum", "sha256"],
+        &["--aws-chunked=unsigned-trailer"],
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_aws-sigv4-curl"))
+            .args(["--service", "s3", "--region", REGION, "--fail", "-i"])
+            .args(flags)
+            .arg("-T")
+            .arg(&file)
+            .arg(server.url("/bucket/object"))
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env("AWS_ACCESS_KEY_ID", "AKIDAWSCHUNKED")
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", dir.join("none"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("none"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{flags:?}: {stderr}");
+        let stdout = output.stdout;
+        let head_end = find(&stdout, b"\r\n\r\n").expect("-i prints the head") + 4;
+        let head = String::from_utf8_lossy(&stdout[..head_end]).to_lowercase();
+        assert!(
+            head.contains("x-seen-content-encoding: aws-chunked"),
+            "{flags:?}: {head}"
+        );
+        assert!(
+            stdout[head_end..] == data[..],
+            "{flags:?}: the body read back differs"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
