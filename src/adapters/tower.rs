@@ -62,6 +62,7 @@ use crate::adapters::http_request::{to_uri, to_url};
 use crate::auth::options::RequestOptions;
 use crate::auth::{AwsAuth, Mode};
 use crate::error::Error;
+#[cfg(any(feature = "reqwest-0-13", feature = "reqwest-0-12"))]
 use crate::exchange::chunked_body::ChunkedBody;
 use crate::sigv4::settings::StreamingBody;
 use crate::wire::refusal::Prefixed;
@@ -302,43 +303,47 @@ where
 /// only `B`, and the framing is a body of its own. Only `reqwest::Body` (of either line) can
 /// hold another body; any other type is refused before anything is sent.
 fn framed_as<B: 'static>(body: B, framing: Framing) -> Result<B, Error> {
-    let unsupported = || {
-        Error::new(
-            crate::error::ErrorKind::StreamingBody,
-            format!(
-                "the tower layer can send an aws-chunked upload only when the request body type \
-                 is `reqwest::Body`, which can hold the framing, not `{}`: build the client over \
-                 `reqwest::Body` and wrap the stream with `reqwest::Body::wrap(..)` (any \
-                 `http_body::Body`, hyper's `Incoming` too)",
-                std::any::type_name::<B>()
-            ),
-        )
-    };
     let body: Box<dyn std::any::Any> = Box::new(body);
-    let framed: Box<dyn std::any::Any> = match body {
-        #[cfg(feature = "reqwest-0-13")]
-        body if body.is::<reqwest::Body>() => {
-            let inner = *body
-                .downcast::<reqwest::Body>()
-                .map_err(|_| unsupported())?;
-            Box::new(reqwest::Body::wrap(ChunkedBody::new(inner, framing)))
+    #[cfg(feature = "reqwest-0-13")]
+    let body = match body.downcast::<reqwest::Body>() {
+        Ok(inner) => {
+            let framed = reqwest::Body::wrap(ChunkedBody::new(*inner, framing));
+            return same_type(Box::new(framed));
         }
-        #[cfg(feature = "reqwest-0-12")]
-        body if body.is::<reqwest012::Body>() => {
-            let inner = *body
-                .downcast::<reqwest012::Body>()
-                .map_err(|_| unsupported())?;
-            Box::new(reqwest012::Body::wrap(ChunkedBody::new(inner, framing)))
-        }
-        _ => {
-            drop(framing);
-            return Err(unsupported());
-        }
+        Err(body) => body,
     };
+    #[cfg(feature = "reqwest-0-12")]
+    let body = match body.downcast::<reqwest012::Body>() {
+        Ok(inner) => {
+            let framed = reqwest012::Body::wrap(ChunkedBody::new(*inner, framing));
+            return same_type(Box::new(framed));
+        }
+        Err(body) => body,
+    };
+    drop((body, framing));
+    Err(cannot_frame::<B>())
+}
+
+/// The framed body as `B`, which it is (`framed_as` made it of `B`'s type).
+#[cfg(any(feature = "reqwest-0-13", feature = "reqwest-0-12"))]
+fn same_type<B: 'static>(framed: Box<dyn std::any::Any>) -> Result<B, Error> {
     framed
         .downcast::<B>()
-        .map(|b| *b)
-        .map_err(|_| unsupported())
+        .map(|body| *body)
+        .map_err(|_| cannot_frame::<B>())
+}
+
+fn cannot_frame<B>() -> Error {
+    Error::new(
+        crate::error::ErrorKind::StreamingBody,
+        format!(
+            "the tower layer can send an aws-chunked upload only when the request body type is \
+             `reqwest::Body`, which can hold the framing, not `{}`: build the client over \
+             `reqwest::Body` and wrap the stream with `reqwest::Body::wrap(..)` (any \
+             `http_body::Body`, hyper's `Incoming` too)",
+            std::any::type_name::<B>()
+        ),
+    )
 }
 
 impl<B> Resend for Outgoing<B>

@@ -12,6 +12,8 @@ use crate::auth::{Attached, Inner, Mode};
 use crate::wire::refusal;
 use crate::wire::{HttpResponse, RequestParts, Resend, Transport};
 
+// Only `reqwest::Body` can carry the framing (the tower layer too, over it).
+#[cfg(any(test, feature = "reqwest-0-13", feature = "reqwest-0-12"))]
 pub(crate) mod chunked_body;
 mod recover;
 pub(crate) mod redirect;

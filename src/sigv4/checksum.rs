@@ -30,7 +30,8 @@ pub enum ChecksumAlgorithm {
 }
 
 impl ChecksumAlgorithm {
-    /// Every algorithm, for tables and the command line.
+    #[cfg(any(test, feature = "verify"))]
+    /// Every algorithm, for the verifier and tests.
     pub(crate) const ALL: [ChecksumAlgorithm; 5] = [
         ChecksumAlgorithm::Crc32,
         ChecksumAlgorithm::Crc32c,
@@ -61,6 +62,7 @@ impl ChecksumAlgorithm {
         }
     }
 
+    #[cfg(any(test, feature = "verify"))]
     /// The algorithm `x-amz-sdk-checksum-algorithm` or a trailer name stands for, any case.
     pub(crate) fn from_name(name: &str) -> Option<Self> {
         let name = name.trim();

@@ -60,6 +60,11 @@ pub(crate) trait HttpRequest: RequestParts + Send {
 
 /// Makes the framing of a body one chunk at a time (the signer's aws-chunked encoder): what
 /// goes before each chunk's data, and what ends the body.
+// Without reqwest's `Body` no stack can carry the framing (the tower layer refuses it).
+#[cfg_attr(
+    not(any(feature = "reqwest-0-13", feature = "reqwest-0-12")),
+    allow(dead_code)
+)]
 pub(crate) trait Frames: Send + Sync + std::fmt::Debug {
     /// What goes on the wire before the chunk made of `pieces` (one chunk, not empty).
     fn chunk(&mut self, pieces: &[Bytes]) -> Bytes;
@@ -69,6 +74,11 @@ pub(crate) trait Frames: Send + Sync + std::fmt::Debug {
 
 /// A streaming body's framing as the signer planned it: exactly `encoded` bytes on the wire
 /// for exactly `decoded` bytes of the body, in chunks of `chunk_size` but the last.
+// Without reqwest's `Body` no stack can carry the framing (the tower layer refuses it).
+#[cfg_attr(
+    not(any(feature = "reqwest-0-13", feature = "reqwest-0-12")),
+    allow(dead_code)
+)]
 #[derive(Debug)]
 pub(crate) struct Framing {
     pub(crate) frames: Box<dyn Frames>,
