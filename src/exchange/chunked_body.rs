@@ -9,6 +9,7 @@
 //! than leaving the server waiting or cutting the body short.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -28,13 +29,21 @@ pub(crate) struct ChunkedBody<B> {
     /// The chunk being filled, and how many bytes it has.
     pieces: Vec<Bytes>,
     filled: usize,
+    /// Chunks filled, in order, each with its SHA-256 being computed on the blocking pool.
+    hashing: VecDeque<(Vec<Bytes>, Option<tokio::task::JoinHandle<[u8; 32]>>)>,
     /// Frames ready to go out, in order.
     out: VecDeque<Bytes>,
     decoded: u64,
     read: u64,
     remaining: u64,
+    /// The app's body ended (or failed).
+    read_all: bool,
     done: bool,
 }
+
+/// How many filled chunks may wait for their hash: the next chunk's SHA-256 is computed on
+/// another core while this one is sent, and memory stays a few chunks.
+const HASHING_AHEAD: usize = 2;
 
 impl<B> std::fmt::Debug for ChunkedBody<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -62,10 +71,12 @@ impl<B> ChunkedBody<B> {
             chunk_size,
             pieces: Vec::new(),
             filled: 0,
+            hashing: VecDeque::new(),
             out: VecDeque::new(),
             decoded,
             read: 0,
             remaining: encoded,
+            read_all: false,
             done: false,
         }
     }
@@ -91,10 +102,38 @@ impl<B> ChunkedBody<B> {
         if self.filled == 0 {
             return;
         }
-        let header = self.frames.chunk(&self.pieces);
-        self.out.push_back(header);
-        self.out.extend(self.pieces.drain(..));
+        let pieces = std::mem::take(&mut self.pieces);
         self.filled = 0;
+        // Hashing takes as long as sending: done on the blocking pool, it overlaps the send.
+        let handle = match tokio::runtime::Handle::try_current() {
+            Ok(runtime) if self.frames.hashes_chunks() => {
+                let copy = pieces.clone();
+                Some(runtime.spawn_blocking(move || crate::sigv4::chunked::sha256_of(&copy)))
+            }
+            _ => None,
+        };
+        self.hashing.push_back((pieces, handle));
+    }
+
+    /// Frames the oldest filled chunk once its hash is there; `Pending` while it is computed.
+    fn poll_hashed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        let Some((_, handle)) = self.hashing.front_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        let sha256 = match handle {
+            Some(handle) => match Pin::new(handle).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(sha256)) => Some(sha256),
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(Box::new(err))),
+            },
+            None => None,
+        };
+        if let Some((pieces, _)) = self.hashing.pop_front() {
+            let header = self.frames.chunk(&pieces, sha256);
+            self.out.push_back(header);
+            self.out.extend(pieces);
+        }
+        Poll::Ready(Ok(()))
     }
 
     fn length_error(&self, more: bool) -> BoxError {
@@ -138,6 +177,32 @@ where
             if this.done {
                 return Poll::Ready(None);
             }
+            let hashed = match this.poll_hashed(cx) {
+                Poll::Ready(Err(err)) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(err)));
+                }
+                Poll::Ready(Ok(())) => true,
+                Poll::Pending => false,
+            };
+            if !this.out.is_empty() {
+                continue;
+            }
+            if this.read_all {
+                if !hashed {
+                    return Poll::Pending;
+                }
+                if this.hashing.is_empty() {
+                    this.done = true;
+                    let end = this.frames.finish();
+                    this.out.push_back(end);
+                }
+                continue;
+            }
+            if this.hashing.len() >= HASHING_AHEAD {
+                // Woken when the oldest hash is done.
+                return Poll::Pending;
+            }
             match this.inner.as_mut().poll_frame(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Some(Err(err))) => {
@@ -159,13 +224,12 @@ where
                     this.take(data);
                 }
                 Poll::Ready(None) => {
-                    this.done = true;
+                    this.read_all = true;
                     if this.read != this.decoded {
+                        this.done = true;
                         return Poll::Ready(Some(Err(this.length_error(false))));
                     }
                     this.close_chunk();
-                    let end = this.frames.finish();
-                    this.out.push_back(end);
                 }
             }
         }

@@ -268,15 +268,21 @@ impl Encoder {
 
     /// What goes on the wire before the chunk made of `pieces` (one chunk, not empty): the
     /// previous chunk's CRLF, the size and, when signed, the signature.
+    #[cfg(test)]
     pub(crate) fn chunk(&mut self, pieces: &[Bytes]) -> Bytes {
+        self.chunk_hashed(pieces, None)
+    }
+
+    /// [`Encoder::chunk`], given the chunk's SHA-256 when it was computed elsewhere (on
+    /// another thread, while the previous chunk was sent).
+    pub(crate) fn chunk_hashed(&mut self, pieces: &[Bytes], sha256: Option<[u8; 32]>) -> Bytes {
         let len: usize = pieces.iter().map(Bytes::len).sum();
         if let Some(checksum) = &mut self.checksum {
             pieces.iter().for_each(|piece| checksum.update(piece));
         }
         let signature = self.chain.as_mut().map(|chain| {
-            let mut sha = Sha256::new();
-            pieces.iter().for_each(|piece| sha.update(piece));
-            chain.sign_chunk(&sha.finalize().into()).to_owned()
+            let digest = sha256.unwrap_or_else(|| sha256_of(pieces));
+            chain.sign_chunk(&digest).to_owned()
         });
         let mut out = BytesMut::with_capacity(2 + 16 + SIGNATURE_PREFIX.len() + 64 + 2);
         self.put_header(&mut out, len as u64, signature.as_deref());
@@ -319,9 +325,19 @@ impl Encoder {
     }
 }
 
+/// The SHA-256 of a chunk given in pieces.
+pub(crate) fn sha256_of(pieces: &[Bytes]) -> [u8; 32] {
+    let mut sha = Sha256::new();
+    pieces.iter().for_each(|piece| sha.update(piece));
+    sha.finalize().into()
+}
+
 impl crate::wire::Frames for Encoder {
-    fn chunk(&mut self, pieces: &[Bytes]) -> Bytes {
-        Encoder::chunk(self, pieces)
+    fn hashes_chunks(&self) -> bool {
+        self.chain.is_some()
+    }
+    fn chunk(&mut self, pieces: &[Bytes], sha256: Option<[u8; 32]>) -> Bytes {
+        Encoder::chunk_hashed(self, pieces, sha256)
     }
     fn finish(&mut self) -> Bytes {
         Encoder::finish(self)

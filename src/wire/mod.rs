@@ -66,8 +66,12 @@ pub(crate) trait HttpRequest: RequestParts + Send {
     allow(dead_code)
 )]
 pub(crate) trait Frames: Send + Sync + std::fmt::Debug {
-    /// What goes on the wire before the chunk made of `pieces` (one chunk, not empty).
-    fn chunk(&mut self, pieces: &[Bytes]) -> Bytes;
+    /// Whether each chunk's SHA-256 goes into its signature (and may be computed beforehand,
+    /// elsewhere, with [`sha256_of`](crate::sigv4::chunked::sha256_of)).
+    fn hashes_chunks(&self) -> bool;
+    /// What goes on the wire before the chunk made of `pieces` (one chunk, not empty), given
+    /// its SHA-256 when it was computed already.
+    fn chunk(&mut self, pieces: &[Bytes], sha256: Option<[u8; 32]>) -> Bytes;
     /// What goes on the wire after the last chunk.
     fn finish(&mut self) -> Bytes;
 }
