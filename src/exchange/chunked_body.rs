@@ -30,7 +30,7 @@ pub(crate) struct ChunkedBody<B> {
     pieces: Vec<Bytes>,
     filled: usize,
     /// Chunks filled, in order, each with its SHA-256 being computed on the blocking pool.
-    hashing: VecDeque<(Vec<Bytes>, Option<tokio::task::JoinHandle<[u8; 32]>>)>,
+    hashing: VecDeque<Filled>,
     /// Frames ready to go out, in order.
     out: VecDeque<Bytes>,
     decoded: u64,
@@ -40,6 +40,10 @@ pub(crate) struct ChunkedBody<B> {
     read_all: bool,
     done: bool,
 }
+
+/// A filled chunk, and the computation of its SHA-256 when it is signed and a runtime is there
+/// to compute it on (else the encoder hashes it when it is framed).
+type Filled = (Vec<Bytes>, Option<tokio::task::JoinHandle<[u8; 32]>>);
 
 /// How many filled chunks may wait for their hash: the next chunk's SHA-256 is computed on
 /// another core while this one is sent, and memory stays a few chunks.
