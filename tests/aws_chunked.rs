@@ -893,3 +893,93 @@ fn the_command_line_uploads_a_file_aws_chunked() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The wiremock matcher is the verifier: it accepts an aws-chunked upload chunk by chunk.
+#[cfg(feature = "wiremock")]
+#[tokio::test]
+async fn the_wiremock_matcher_accepts_aws_chunked_uploads() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(reqwest_aws_auth::wiremock::SigV4Matcher::new(
+            credentials(),
+            REGION,
+            "s3",
+        ))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    for mode in modes() {
+        let auth = auth(StreamingBody::AwsChunked(mode));
+        let url = format!("{}/bucket/object", server.uri());
+        let seen = upload(
+            Stack::Reqwest13,
+            &auth,
+            &url,
+            &data(70_000),
+            3000,
+            Length::Header(70_000),
+        )
+        .await
+        .unwrap();
+        assert_eq!(seen.status, 200, "{mode:?}");
+    }
+}
+
+/// A tower stack whose body type cannot hold the framing (only `reqwest::Body` can) gets a typed
+/// error that says what to use, and nothing is sent.
+#[tokio::test]
+async fn a_tower_body_type_that_cannot_carry_the_framing_is_refused_unsent() {
+    /// A body type of the app's own: bytes or a stream, as `B: From<Bytes>` requires.
+    enum Custom {
+        Bytes(Full<Bytes>),
+        Stream(Lazy),
+    }
+    impl From<Bytes> for Custom {
+        fn from(bytes: Bytes) -> Self {
+            Custom::Bytes(Full::new(bytes))
+        }
+    }
+    impl Body for Custom {
+        type Data = Bytes;
+        type Error = BoxError;
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+            match self.get_mut() {
+                Custom::Bytes(full) => Pin::new(full)
+                    .poll_frame(cx)
+                    .map_err(|never| match never {}),
+                Custom::Stream(lazy) => Pin::new(lazy).poll_frame(cx),
+            }
+        }
+    }
+    let server = Server::start();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Custom>();
+    let mut service = tower::ServiceBuilder::new()
+        .layer(AwsAuthLayer::new(auth(StreamingBody::AwsChunked(
+            AwsChunked::signed(),
+        ))))
+        .service(client);
+    let request = http::Request::put(server.url("/bucket/object"))
+        .header("content-length", "100000")
+        .body(Custom::Stream(Lazy {
+            data: Bytes::from(data(100_000)),
+            frame: 4096,
+            honest: false,
+        }))
+        .unwrap();
+    let err = service
+        .ready()
+        .await
+        .unwrap()
+        .call(request)
+        .await
+        .unwrap_err();
+    let ours = reqwest_aws_auth::Error::find(&*err).expect("the crate's error");
+    assert_eq!(ours.kind(), ErrorKind::StreamingBody);
+    assert!(ours.to_string().contains("reqwest::Body::wrap"), "{ours}");
+    assert_eq!(server.requests(), 0);
+}
