@@ -8,7 +8,9 @@
 //! is timed and counted.
 //!
 //! Run: `cargo bench --bench paired` (ROUNDS=N to change the round count of the small shapes,
-//! default 501).
+//! default 501). With `--features sigv4a`, a last table pairs SigV4a signatures: OURS with
+//! `.sigv4a(RegionSet::all())` against aws-sigv4's own SigV4a path (`SigningParams::V4a`);
+//! `SIGV4A_ONLY=1` runs that table alone.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -153,6 +155,11 @@ fn main() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(501);
+    #[cfg(feature = "sigv4a")]
+    if std::env::var_os("SIGV4A_ONLY").is_some() {
+        sigv4a::table(small_rounds);
+        return;
+    }
     println!("median of paired per-round ratios (lower is faster for OURS)");
     println!(
         "| request | rounds x batch | OURS/RAW | OURS/RQS+SHA | OURS µs | RAW µs | RQS+SHA µs | SHA-256 floor / OURS |"
@@ -247,5 +254,119 @@ fn main() {
             "| {} | {:.1} | {:.0} | {:.1} | {:.0} | {:.1} | {:.0} |",
             shape.name, ours.0, ours.1, raw.0, raw.1, rqs.0, rqs.1
         );
+    }
+
+    #[cfg(feature = "sigv4a")]
+    sigv4a::table(small_rounds);
+}
+
+/// SigV4a: ECDSA P-256 dominates the cost, so the two should be within a few per cent.
+#[cfg(feature = "sigv4a")]
+mod sigv4a {
+    use super::*;
+    use aws_sigv4::http_request::{
+        PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings, sign,
+    };
+    use aws_smithy_runtime_api::client::identity::Identity;
+    use bytes::Bytes;
+    use reqwest_aws_auth::{AwsAuth, RegionSet};
+    use std::time::SystemTime;
+
+    fn raw_sign(identity: &Identity, request: &mut http::Request<Bytes>) {
+        let mut settings = SigningSettings::default();
+        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        let params = aws_sigv4::sign::v4a::SigningParams::builder()
+            .identity(identity)
+            .region_set("*")
+            .name(common::SERVICE)
+            .time(SystemTime::now())
+            .settings(settings)
+            .build()
+            .unwrap()
+            .into();
+        let uri = request.uri().to_string();
+        let headers = request
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.to_str().unwrap()));
+        let signable = SignableRequest::new(
+            request.method().as_str(),
+            uri.as_str(),
+            headers,
+            SignableBody::Bytes(request.body()),
+        )
+        .unwrap();
+        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+        instructions.apply_to_request_http1x(request);
+    }
+
+    pub(super) fn table(small_rounds: usize) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = reqwest::Client::new();
+        println!();
+        println!("SigV4a (region set `*`): median of paired per-round ratios");
+        println!("| request | rounds x batch | OURS/RAW | OURS µs | RAW µs |");
+        println!("| --- | --- | --- | --- | --- |");
+        for shape in common::shapes().into_iter().take(2) {
+            let ours = AwsAuth::builder()
+                .service(common::SERVICE)
+                .region(common::REGION)
+                .sigv4a(RegionSet::all())
+                .credentials(common::credentials(shape.session_token))
+                .build()
+                .unwrap();
+            let identity: Identity = common::credentials(shape.session_token).into();
+            let mut warm = common::reqwest_request(&client, &shape);
+            runtime.block_on(ours.sign(&mut warm)).unwrap();
+            let authorization = warm.headers()["authorization"].to_str().unwrap();
+            assert!(authorization.starts_with("AWS4-ECDSA-P256-SHA256 "));
+            let batch = 20;
+            let rounds = small_rounds.min(201);
+            let (mut ratios, mut t_ours, mut t_raw) = (Vec::new(), Vec::new(), Vec::new());
+            for round in 0..rounds {
+                let mut times = [Duration::ZERO; 2];
+                for step in 0..2 {
+                    let which = (step + round) % 2;
+                    times[which] = if which == 0 {
+                        let mut requests: Vec<_> = (0..batch)
+                            .map(|_| common::reqwest_request(&client, &shape))
+                            .collect();
+                        runtime.block_on(async {
+                            let start = Instant::now();
+                            for request in &mut requests {
+                                ours.sign(request).await.unwrap();
+                            }
+                            let elapsed = start.elapsed();
+                            black_box(&requests);
+                            elapsed
+                        })
+                    } else {
+                        let mut requests: Vec<_> =
+                            (0..batch).map(|_| common::http_request(&shape)).collect();
+                        let start = Instant::now();
+                        for request in &mut requests {
+                            raw_sign(&identity, request);
+                        }
+                        let elapsed = start.elapsed();
+                        black_box(&requests);
+                        elapsed
+                    };
+                }
+                let [ours_t, raw_t] = times.map(|t| t.as_secs_f64());
+                ratios.push(ours_t / raw_t);
+                t_ours.push(ours_t * 1e6 / batch as f64);
+                t_raw.push(raw_t * 1e6 / batch as f64);
+            }
+            println!(
+                "| {} | {rounds} x {batch} | {:.3} | {:.1} | {:.1} |",
+                shape.name,
+                median(&mut ratios),
+                median(&mut t_ours),
+                median(&mut t_raw),
+            );
+        }
     }
 }

@@ -95,7 +95,7 @@ pub struct Error {
     kind: ErrorKind,
     message: String,
     retryable: bool,
-    // Shared, so that one failed credential load can be handed to every request waiting on it.
+    // Setup, so that one failed credential load can be handed to every request waiting on it.
     source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
 }
 

@@ -54,7 +54,8 @@
 //! [`credentials_timeout`](AwsAuthBuilder::credentials_timeout). Failures are [`Error`]s with an
 //! [`ErrorKind`], a message naming the cause and the fix, and
 //! [`is_retryable`](Error::is_retryable). To check signatures in your own tests, see
-//! `reqwest_aws_auth::verify` (feature `verify`, default) and (feature `wiremock`) `reqwest_aws_auth::wiremock`.
+//! `reqwest_aws_auth::verify` (feature `verify`) and `reqwest_aws_auth::wiremock` (feature
+//! `wiremock`); neither is on by default, so apps that only sign never compile them.
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![forbid(unsafe_code)]
 // Without any middleware stack only `AwsAuth::sign` and `presign` remain: the sending,
@@ -95,6 +96,8 @@ pub use config::builder::AwsAuthBuilder;
 pub use error::{Error, ErrorKind, MiddlewareError};
 pub use policy::scope::OutsideScope;
 pub use sigv4::checksum::ChecksumAlgorithm;
+#[cfg(feature = "sigv4a")]
+pub use sigv4::region_set::RegionSet;
 pub use sigv4::settings::{AwsChunked, PresignSessionToken, StreamingBody};
 pub use wire::refusal::AwsErrorCode;
 

@@ -823,7 +823,12 @@ fn malformed_or_incomplete_authorization_is_refused() {
                 let a = r.header_mut("authorization");
                 *a = a.replace("AWS4-HMAC-SHA256", "AWS4-ECDSA-P256-SHA256");
             },
-            RejectReason::UnsupportedAlgorithm,
+            // With SigV4a supported, a SigV4 scope under its name is malformed.
+            if cfg!(feature = "sigv4a") {
+                RejectReason::MalformedAuthorization
+            } else {
+                RejectReason::UnsupportedAlgorithm
+            },
         ),
         (
             "unsorted signed headers",

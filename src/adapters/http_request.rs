@@ -6,7 +6,7 @@ use std::time::Duration;
 use http::{HeaderMap, Method, Uri};
 use url::Url;
 
-use crate::auth::{Adapted, Inner, Signable};
+use crate::auth::{Adapted, Setup, Signable};
 use crate::error::Error;
 use crate::wire::{HttpRequest, Payload, RequestParts};
 
@@ -72,7 +72,7 @@ impl<B: AsRef<[u8]> + Sync> HttpRequest for View<'_, B> {
 impl<B: AsRef<[u8]> + Send + Sync> Signable for http::Request<B> {}
 
 impl<B: AsRef<[u8]> + Send + Sync> Adapted for http::Request<B> {
-    async fn sign_with(&mut self, auth: &Inner) -> Result<(), Error> {
+    async fn sign_with(&mut self, auth: &Setup) -> Result<(), Error> {
         {
             let url = to_url(self.uri())?;
             let headers = std::mem::take(self.headers_mut());
@@ -91,7 +91,7 @@ impl<B: AsRef<[u8]> + Send + Sync> Adapted for http::Request<B> {
         }
     }
 
-    async fn presign_with(&self, auth: &Inner, expires_in: Duration) -> Result<Url, Error> {
+    async fn presign_with(&self, auth: &Setup, expires_in: Duration) -> Result<Url, Error> {
         {
             let view = View {
                 method: self.method(),

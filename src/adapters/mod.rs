@@ -1,4 +1,4 @@
-//! The adapters: each translates one HTTP stack's types to the [`request`](crate::wire)
+//! The adapters: each translates one HTTP stack's types to the [`wire`](crate::wire)
 //! traits and hands the work to [`AwsAuth`](crate::AwsAuth). The two reqwest lines share one
 //! source, compiled once against each.
 

@@ -11,9 +11,9 @@ use reqwest::{Request, Response, ResponseBuilderExt};
 use reqwest_middleware::{Middleware, Next};
 use url::Url;
 
-use crate::auth::options::RequestOptions;
-use crate::auth::{Adapted, AwsAuth, BuildClient, Inner, ReqwestClientBuilder, Signable};
+use crate::auth::{Adapted, AwsAuth, BuildClient, Setup, ReqwestClientBuilder, Signable};
 use crate::error::{Error, MiddlewareCause, MiddlewareError};
+use crate::auth::options::RequestOptions;
 use crate::wire::{HttpRequest, HttpResponse, Payload, RequestParts, Resend, Transport};
 
 impl RequestParts for Request {
@@ -161,13 +161,13 @@ impl Middleware for AwsAuth {
 impl Signable for Request {}
 
 impl Adapted for Request {
-    fn sign_with(&mut self, auth: &Inner) -> impl Future<Output = Result<(), Error>> + Send {
+    fn sign_with(&mut self, auth: &Setup) -> impl Future<Output = Result<(), Error>> + Send {
         auth.sign(self)
     }
 
     fn presign_with(
         &self,
-        auth: &Inner,
+        auth: &Setup,
         expires_in: Duration,
     ) -> impl Future<Output = Result<Url, Error>> + Send {
         auth.presign(self, expires_in)

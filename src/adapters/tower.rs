@@ -141,7 +141,7 @@ where
                 .get::<RequestOptions>()
                 .cloned()
                 .unwrap_or_default();
-            let transport = Inner {
+            let transport = InnerService {
                 service: inner,
                 ready: true,
                 types: PhantomData,
@@ -412,14 +412,14 @@ where
 }
 
 /// The inner service as the place requests are sent.
-struct Inner<S, B, ResBody> {
+struct InnerService<S, B, ResBody> {
     service: S,
     /// The first call uses the readiness the caller polled for.
     ready: bool,
     types: PhantomData<fn(B) -> ResBody>,
 }
 
-impl<S, B, ResBody> Transport for Inner<S, B, ResBody>
+impl<S, B, ResBody> Transport for InnerService<S, B, ResBody>
 where
     S: tower_service::Service<http::Request<B>, Response = http::Response<ResBody>> + Send,
     S::Future: Send,

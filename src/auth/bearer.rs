@@ -13,7 +13,7 @@ use url::Host;
 
 use crate::auth::options::RequestOptions;
 use crate::bedrock::BearerToken;
-use crate::bedrock::endpoints::{RegionOrigin, check_endpoint_region};
+use crate::bedrock::endpoints::RegionOrigin;
 use crate::bedrock::provider::{self, SharedBearerTokenProvider};
 use crate::bedrock::token::{SHORT_TERM_KEY_PREFIX, ShortTermKeyInfo, parse_short_term_key};
 use crate::credentials::CacheSettings;
@@ -216,7 +216,6 @@ impl Bearer {
         options: &RequestOptions,
         policy: &Policy,
     ) -> Result<bool, Error> {
-        sign::check_url(request.url())?;
         let prepared = self.source.prepared(&self.time).await?;
         let region = match &options.region {
             Some(region) => Some(region.as_str()),
@@ -239,7 +238,18 @@ impl Bearer {
             validate_region(region)?;
         }
         let ours = Some(prepared.header.as_bytes());
-        if guard::admit(request, policy, ours)? == Admission::PassThrough {
+        // The configured region, and the key's own when it differs (a key only works in the
+        // region that issued it).
+        let key_region = prepared
+            .key_region
+            .as_deref()
+            .filter(|key_region| region != Some(*key_region));
+        let endpoint: Vec<(&str, RegionOrigin)> = region
+            .map(|region| (region, RegionOrigin::Configured))
+            .into_iter()
+            .chain(key_region.map(|region| (region, RegionOrigin::Token)))
+            .collect();
+        if guard::admit(request, policy, ours, &endpoint)? == Admission::PassThrough {
             return Ok(false);
         }
         check_transport(request.url(), self.allow_http)?;
@@ -250,15 +260,6 @@ impl Bearer {
             if at <= now {
                 return Err(expired(now, at));
             }
-        }
-        if let Some(region) = region {
-            check_endpoint_region(request.url(), region, RegionOrigin::Configured)?;
-        }
-        // A key issued in the region just checked needs no second look.
-        if let Some(key_region) = &prepared.key_region
-            && region != Some(key_region.as_str())
-        {
-            check_endpoint_region(request.url(), key_region, RegionOrigin::Token)?;
         }
 
         let headers = request.headers_mut();

@@ -50,10 +50,11 @@ use crate::wire::{HttpRequest, RequestParts};
 /// ```
 #[derive(Clone)]
 pub struct AwsAuth {
-    pub(crate) inner: Arc<Inner>,
+    pub(crate) inner: Arc<Setup>,
 }
 
-pub(crate) struct Inner {
+/// What every clone of an [`AwsAuth`] shares: how it authenticates and its policy.
+pub(crate) struct Setup {
     pub(crate) mode: Mode,
     pub(crate) policy: Policy,
 }
@@ -202,16 +203,16 @@ pub(crate) trait BuildClient: Sized {
 
 /// How an adapter's request type is signed and presigned.
 pub(crate) trait Adapted {
-    fn sign_with(&mut self, auth: &Inner) -> impl Future<Output = Result<(), Error>> + Send;
+    fn sign_with(&mut self, auth: &Setup) -> impl Future<Output = Result<(), Error>> + Send;
 
     fn presign_with(
         &self,
-        auth: &Inner,
+        auth: &Setup,
         expires_in: Duration,
     ) -> impl Future<Output = Result<url::Url, Error>> + Send;
 }
 
-impl Inner {
+impl Setup {
     /// Signs (or authorises) one request in place, without sending it.
     pub(crate) async fn sign(&self, request: &mut impl HttpRequest) -> Result<(), Error> {
         let options = RequestOptions::default();
@@ -250,9 +251,14 @@ impl Inner {
             Mode::SigV4(sigv4) => sigv4
                 .sign_ready(request, options, &self.policy, memo)
                 .map(|outcome| outcome.map(Attached::from)),
-            Mode::Bearer(bearer) => bearer
-                .authorize_ready(request, options, &self.policy)
-                .map(|outcome| outcome.map(Attached::key)),
+            Mode::Bearer(bearer) => {
+                if let Err(err) = options.check_bearer() {
+                    return Some(Err(err));
+                }
+                bearer
+                    .authorize_ready(request, options, &self.policy)
+                    .map(|outcome| outcome.map(Attached::key))
+            }
         }
     }
 
@@ -268,10 +274,13 @@ impl Inner {
                 .sign_waiting(request, options, &self.policy, memo)
                 .await
                 .map(Attached::from),
-            Mode::Bearer(bearer) => bearer
-                .authorize(request, options, &self.policy)
-                .await
-                .map(Attached::key),
+            Mode::Bearer(bearer) => {
+                options.check_bearer()?;
+                bearer
+                    .authorize(request, options, &self.policy)
+                    .await
+                    .map(Attached::key)
+            }
         }
     }
 }

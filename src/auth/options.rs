@@ -34,6 +34,8 @@ pub struct RequestOptions {
     pub(crate) service: Option<String>,
     pub(crate) region: Option<String>,
     pub(crate) streaming_body: Option<StreamingBody>,
+    #[cfg(feature = "sigv4a")]
+    pub(crate) region_set: Option<crate::sigv4::region_set::RegionSet>,
 }
 
 impl RequestOptions {
@@ -61,9 +63,35 @@ impl RequestOptions {
         self
     }
 
+    /// Sign this request with SigV4a for `regions` (see
+    /// [`AwsAuthBuilder::sigv4a`](crate::AwsAuthBuilder::sigv4a)); the builder's region is still
+    /// the one for everything that needs a single region. A bearer-token client refuses such a
+    /// request with [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig).
+    #[cfg(feature = "sigv4a")]
+    pub fn sigv4a(mut self, regions: crate::sigv4::region_set::RegionSet) -> Self {
+        self.region_set = Some(regions);
+        self
+    }
+
     /// What to do with this request's streaming body, instead of the builder's setting.
     pub fn streaming_body(mut self, streaming: StreamingBody) -> Self {
         self.streaming_body = Some(streaming);
         self
+    }
+}
+
+impl RequestOptions {
+    /// Bearer mode sends a key that is good in one region: a request asking for SigV4a is
+    /// refused rather than sent with it.
+    pub(crate) fn check_bearer(&self) -> Result<(), crate::Error> {
+        #[cfg(feature = "sigv4a")]
+        if let Some(set) = &self.region_set {
+            return Err(crate::Error::invalid_config(format!(
+                "`RequestOptions::sigv4a(..)` (region set `{set}`) was set on a request of a \
+                 client that sends a Bedrock API key, which has no SigV4a form: send it through \
+                 a client that signs with AWS credentials"
+            )));
+        }
+        Ok(())
     }
 }

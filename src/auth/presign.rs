@@ -25,7 +25,7 @@ use aws_smithy_runtime_api::client::identity::Identity;
 pub const MAX_PRESIGN_EXPIRY: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// The query parameters a presigned URL carries; earlier copies are removed before signing.
-const PRESIGN_PARAMS: [&str; 7] = [
+const PRESIGN_PARAMS: [&str; 8] = [
     "X-Amz-Algorithm",
     "X-Amz-Credential",
     "X-Amz-Date",
@@ -33,6 +33,8 @@ const PRESIGN_PARAMS: [&str; 7] = [
     "X-Amz-SignedHeaders",
     "X-Amz-Security-Token",
     "X-Amz-Signature",
+    // SigV4a's: a URL that brings its own would widen (or break) the signature.
+    "X-Amz-Region-Set",
 ];
 
 impl SigV4 {
@@ -190,15 +192,7 @@ pub(crate) fn presign_request(
         PresignSessionToken::AppendedAfterSigning => SessionTokenMode::Exclude,
     };
     let identity = Identity::from(credentials.clone());
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name(&config.service)
-        .time(time)
-        .settings(settings)
-        .build()
-        .map_err(sign::signing_error)?
-        .into();
+    let params = sign::signing_params(&identity, region, time, config, settings)?;
     let signing_uri = sign::signing_uri(&url);
     let signable = SignableRequest::new(
         request.method().as_str(),
@@ -239,6 +233,9 @@ pub(crate) fn presign_request(
     for name in &PRESIGN_PARAMS[..5] {
         push(name, value_of(name).unwrap_or_default());
     }
+    if let Some(region_set) = value_of("X-Amz-Region-Set") {
+        push("X-Amz-Region-Set", region_set);
+    }
     let token_signed = config.presign_session_token == PresignSessionToken::Signed;
     if let (Some(token), true) = (token, token_signed) {
         push("X-Amz-Security-Token", token);
@@ -259,6 +256,7 @@ pub(crate) fn presign_request(
                 credentials,
                 region,
                 service: &config.service,
+                region_set: config.sigv4a_region_set(),
                 time,
                 signature: &signature,
             },
@@ -267,7 +265,8 @@ pub(crate) fn presign_request(
             method = %request.method(),
             url = %log::RedactedUrl(&url),
             service = %config.service.escape_debug(),
-            region = %region.escape_debug(),
+            // SigV4a's scope names its region set, not the region.
+            region = %config.sigv4a_region_set().unwrap_or(region).escape_debug(),
             canonical_request = %canonical_request,
             string_to_sign = %string_to_sign,
             "presigned a URL with SigV4"

@@ -1,5 +1,6 @@
-//! The SigV4 request path: body → credentials → sign → send → (once) recover from a refusal
-//! that blames the clock or the credentials.
+//! The SigV4 way of authenticating: region → the guard → body → credentials → sign (with the
+//! clock offset learned from refusals). It never sends: the exchange sends, and asks it to sign
+//! again after a refusal that blames the clock or the credentials.
 
 use std::borrow::Cow;
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use crate::auth::clock::ClockSkew;
 use crate::auth::hosts::{HostKey, PerHost};
 use crate::auth::options::RequestOptions;
+use crate::bedrock::endpoints::RegionOrigin;
 use crate::credentials::{self, Resolver};
 use crate::error::Error;
 use crate::policy::guard::{self, Admission, Policy};
@@ -52,7 +54,11 @@ fn config_for<'a>(
     config: &'a SigningConfig,
     options: &RequestOptions,
 ) -> Result<Cow<'a, SigningConfig>, Error> {
-    if options.service.is_none() && options.streaming_body.is_none() {
+    #[cfg(feature = "sigv4a")]
+    let region_set = options.region_set.as_ref();
+    #[cfg(not(feature = "sigv4a"))]
+    let region_set: Option<()> = None;
+    if options.service.is_none() && options.streaming_body.is_none() && region_set.is_none() {
         return Ok(Cow::Borrowed(config));
     }
     let service = match &options.service {
@@ -68,6 +74,10 @@ fn config_for<'a>(
     overridden.presign_session_token = config.presign_session_token;
     overridden.fast_signing = config.fast_signing;
     overridden.signing_keys = config.signing_keys.clone();
+    #[cfg(feature = "sigv4a")]
+    {
+        overridden.region_set = region_set.or(config.region_set.as_ref()).cloned();
+    }
     Ok(Cow::Owned(overridden))
 }
 
@@ -138,7 +148,6 @@ impl SigV4 {
         policy: &Policy,
         memo: Option<&mut http::Extensions>,
     ) -> Result<Outcome<Signed>, Error> {
-        sign::check_url(request.url())?;
         let resolved = self.resolver.resolve().await?;
         let (region, config) = match self.check(request, options, policy, resolved)? {
             Checked::Sign { region, config } => (region, config),
@@ -151,8 +160,8 @@ impl SigV4 {
         self.finish(request, region, &config, credentials, memo, policy)
     }
 
-    /// Everything decided before signing that needs no waiting: the guard (URL, scope, `Host`,
-    /// `Authorization`), the region, the request's overrides, the endpoint's region.
+    /// Everything decided before signing that needs no waiting: the region, then the guard
+    /// (URL, scope, `Host`, `Authorization`, the endpoint's region), the request's overrides.
     fn check<'a>(
         &'a self,
         request: &impl HttpRequest,
@@ -160,9 +169,6 @@ impl SigV4 {
         policy: &Policy,
         resolved: &'a credentials::Resolved,
     ) -> Result<Checked<'a>, Error> {
-        if guard::admit(request, policy, None)? == Admission::PassThrough {
-            return Ok(Checked::PassThrough);
-        }
         let region = match &options.region {
             Some(region) => {
                 validate_region(region)?;
@@ -170,12 +176,11 @@ impl SigV4 {
             }
             None => resolved.region.as_str(),
         };
+        let endpoint = [(region, RegionOrigin::Signing)];
+        if guard::admit(request, policy, None, &endpoint)? == Admission::PassThrough {
+            return Ok(Checked::PassThrough);
+        }
         let config = config_for(&self.config, options)?;
-        crate::bedrock::check_endpoint_region(
-            request.url(),
-            region,
-            crate::bedrock::RegionOrigin::Signing,
-        )?;
         Ok(Checked::Sign { region, config })
     }
 

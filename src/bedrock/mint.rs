@@ -16,7 +16,7 @@ use aws_smithy_async::time::TimeSource;
 use aws_smithy_runtime_api::client::identity::Identity;
 use aws_types::SdkConfig;
 use base64::Engine as _;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, utf8_percent_encode};
 
 use crate::bedrock::BearerToken;
 use crate::bedrock::provider::{ProvideBearerToken, ProviderError};
@@ -33,11 +33,7 @@ const MINT_HOST: &str = "bedrock.amazonaws.com";
 const MINT_URL: &str = "https://bedrock.amazonaws.com/?Action=CallWithBearerToken";
 const MINT_SIGNING_NAME: &str = "bedrock";
 /// RFC 3986 unreserved characters stay; everything else is percent-encoded (SigV4's rule).
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const QUERY_VALUE: &AsciiSet = crate::sigv4::encoding::UNRESERVED;
 
 /// Mints one short-term Bedrock API key for `region`, valid for `expires_in` from `now`.
 ///
@@ -152,10 +148,10 @@ fn mint_error(err: impl std::error::Error + Send + Sync + 'static) -> Error {
 /// ```
 #[derive(Clone)]
 pub struct ShortTermKeyProvider {
-    inner: std::sync::Arc<Inner>,
+    inner: std::sync::Arc<Minter>,
 }
 
-struct Inner {
+struct Minter {
     resolver: Resolver,
     lifetime: Duration,
     refresh_before: Duration,
@@ -184,7 +180,7 @@ impl ShortTermKeyProvider {
     }
 }
 
-impl Inner {
+impl Minter {
     async fn mint(&self, now: SystemTime) -> Result<Fresh<BearerToken>, Error> {
         let resolved = self.resolver.resolve().await?;
         let credentials = resolved.cache.get().await?;
@@ -278,9 +274,18 @@ impl ShortTermKeyProviderBuilder {
     }
 
     /// How long before a key expires to mint the next one (default 5 minutes, and never
-    /// earlier than half-way through a key's life).
+    /// earlier than half-way through a key's life). For the credentials that sign the keys,
+    /// see [`credential_refresh_buffer`](Self::credential_refresh_buffer).
     pub fn refresh_before(mut self, lead: Duration) -> Self {
         self.refresh_before = Some(lead);
+        self
+    }
+
+    /// How long before the signing credentials expire to start refreshing them (default 5
+    /// minutes, plus up to a minute of jitter), as
+    /// [`AwsAuthBuilder::credential_refresh_buffer`](crate::AwsAuthBuilder::credential_refresh_buffer).
+    pub fn credential_refresh_buffer(mut self, buffer: Duration) -> Self {
+        self.source.refresh_buffer = Some(buffer);
         self
     }
 
@@ -311,7 +316,7 @@ impl ShortTermKeyProviderBuilder {
         let resolver = self.source.resolver()?;
         let timeout = self.source.cache_settings()?.timeout;
         Ok(ShortTermKeyProvider {
-            inner: std::sync::Arc::new(Inner {
+            inner: std::sync::Arc::new(Minter {
                 resolver,
                 lifetime: Duration::from_secs(lifetime.as_secs()),
                 refresh_before: self.refresh_before.unwrap_or(DEFAULT_REFRESH_BUFFER),

@@ -13,7 +13,7 @@ use http::HeaderName;
 use crate::auth::bearer::{Bearer, Prepared, RegionRule, TokenSource};
 use crate::auth::clock::ClockSkew;
 use crate::auth::sigv4::SigV4;
-use crate::auth::{AwsAuth, Inner, Mode};
+use crate::auth::{AwsAuth, Mode, Setup};
 use crate::bedrock::{
     BEARER_TOKEN_ENV, BearerToken, ProvideBearerToken, SharedBearerTokenProvider,
 };
@@ -90,6 +90,8 @@ pub struct AwsAuthBuilder {
     pub(crate) max_redirects: Option<usize>,
     pub(crate) presign_session_token: PresignSessionToken,
     pub(crate) sign_with_aws_sigv4: bool,
+    #[cfg(feature = "sigv4a")]
+    pub(crate) region_set: Option<crate::sigv4::region_set::RegionSet>,
 }
 
 impl AwsAuth {
@@ -239,6 +241,20 @@ impl AwsAuthBuilder {
     /// you and AWS rewrites.
     pub fn unsigned_header(mut self, name: impl Into<String>) -> Self {
         self.unsigned_headers.push(name.into());
+        self
+    }
+
+    /// Sign with SigV4a (ECDSA P-256) for a set of regions instead of SigV4 for one: what S3
+    /// Multi-Region Access Points (`RegionSet::all()`), EventBridge global endpoints, CloudFront
+    /// KeyValueStore and VPC Lattice take. The scope then names no region and the set is signed
+    /// as `x-amz-region-set`; everything else is signed as with SigV4.
+    ///
+    /// The [`region`](Self::region) is still required and still the one credential providers
+    /// call (STS, SSO). `build()` refuses a region set with the Bedrock presets and with a
+    /// Bedrock API key, which have no SigV4a form.
+    #[cfg(feature = "sigv4a")]
+    pub fn sigv4a(mut self, regions: crate::sigv4::region_set::RegionSet) -> Self {
+        self.region_set = Some(regions);
         self
     }
 
@@ -461,6 +477,10 @@ impl AwsAuthBuilder {
     /// signature maths is still `aws-sigv4`'s (`generate_signing_key`, `calculate_signature`),
     /// and CI proves both paths byte-equal on AWS's test suite, botocore's fixtures and random
     /// requests. `true` is the slow path, kept for comparison (see `BENCHMARKS.md`).
+    ///
+    /// Unstable: a benchmark switch, outside the documented API; it may change or go in any
+    /// release.
+    #[doc(hidden)]
     pub fn sign_with_aws_sigv4(mut self, always: bool) -> Self {
         self.sign_with_aws_sigv4 = always;
         self
@@ -484,9 +504,11 @@ impl AwsAuthBuilder {
             Some(bearer) => Mode::Bearer(bearer),
             None => Mode::SigV4(self.sigv4()?),
         };
+        #[cfg(feature = "sigv4a")]
+        self.check_region_set(matches!(mode, Mode::Bearer(_)))?;
         let policy = self.policy(matches!(mode, Mode::Bearer(_)))?;
         Ok(AwsAuth {
-            inner: Arc::new(Inner { mode, policy }),
+            inner: Arc::new(Setup { mode, policy }),
         })
     }
 
@@ -562,6 +584,26 @@ impl AwsAuthBuilder {
         Ok(Some(token))
     }
 
+    /// A region set goes only where SigV4a is signed: Bedrock (its presets, its API keys)
+    /// takes one region.
+    #[cfg(feature = "sigv4a")]
+    fn check_region_set(&self, bearer: bool) -> Result<(), Error> {
+        let Some(set) = &self.region_set else {
+            return Ok(());
+        };
+        let with = if self.bedrock_preset {
+            "the Bedrock presets (Bedrock takes SigV4 for one region)"
+        } else if bearer {
+            "a Bedrock API key (bearer mode has no region set)"
+        } else {
+            return Ok(());
+        };
+        Err(Error::invalid_config(format!(
+            "`.sigv4a(..)` (region set `{set}`) cannot be used with {with}: remove `.sigv4a(..)`, \
+             or sign with AWS credentials on `AwsAuth::builder()`"
+        )))
+    }
+
     fn sigv4(&self) -> Result<SigV4, Error> {
         let service = validate_service(self.service.as_deref())?;
         let resolver = self.source.resolver()?;
@@ -573,6 +615,10 @@ impl AwsAuthBuilder {
         );
         config.presign_session_token = self.presign_session_token;
         config.fast_signing = !self.sign_with_aws_sigv4;
+        #[cfg(feature = "sigv4a")]
+        {
+            config.region_set = self.region_set.clone();
+        }
         Ok(SigV4 {
             config,
             resolver,

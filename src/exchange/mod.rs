@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use crate::auth::hosts::HostKey;
 use crate::auth::options::RequestOptions;
-use crate::auth::{Attached, Inner, Mode};
+use crate::auth::{Attached, Mode, Setup};
 use crate::wire::refusal;
 use crate::wire::{HttpResponse, RequestParts, Resend, Transport};
 
@@ -31,7 +31,7 @@ pub mod retry;
 /// it comes from the allocator's per-thread cache.
 #[allow(clippy::manual_async_fn)] // An `async fn` would double the request's space.
 pub(crate) fn run<T: Transport>(
-    auth: &Inner,
+    auth: &Setup,
     request: T::Request,
     options: RequestOptions,
     mut transport: T,
@@ -67,7 +67,7 @@ pub(crate) fn run<T: Transport>(
 /// outside the scope and passed through, or the chain started unsigned), no later hop gets
 /// any: a server must not be able to redirect a request into the scope and have it signed.
 async fn follow<T: Transport>(
-    auth: &Inner,
+    auth: &Setup,
     mut next: T::Request,
     mut authenticated: bool,
     options: &RequestOptions,
@@ -99,7 +99,7 @@ async fn follow<T: Transport>(
 /// sent when it can be cloned (and may be needed), and whether credentials were attached.
 #[allow(clippy::type_complexity, clippy::manual_async_fn)] // As `exchange`.
 fn hop<'a, T: Transport>(
-    auth: &'a Inner,
+    auth: &'a Setup,
     mut request: T::Request,
     options: &'a RequestOptions,
     transport: &'a mut T,

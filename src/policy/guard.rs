@@ -1,10 +1,12 @@
-//! Rules that hold for every way of authenticating: where credentials may go (the scope), and
-//! what to do with an `Authorization` header the app set itself.
+//! The one guard every hop passes, on the final request, whichever way it is authenticated:
+//! a URL that can be signed, where credentials may go (the scope, the `Host` header), what to
+//! do with an `Authorization` header the app set itself, and the Bedrock endpoint's region.
 
 use http::header::{AUTHORIZATION, HOST};
 use http::{HeaderMap, HeaderValue};
 use url::Url;
 
+use crate::bedrock::endpoints::{RegionOrigin, check_endpoint_region};
 use crate::error::{Error, ErrorKind};
 use crate::policy::scope::{OutsideScope, Scope};
 use crate::sigv4::sign;
@@ -29,12 +31,15 @@ pub(crate) enum Admission {
 
 /// The checks every hop passes before anything is attached to it, whichever way it is
 /// authenticated: a URL that can be signed, the scope (judged on the URL and on any `Host`
-/// header, which is what gets signed and what servers route on), and the `Authorization`
-/// rule. `our_bearer` is this setup's own bearer header, which may be replaced.
+/// header, which is what gets signed and what servers route on), the `Authorization` rule,
+/// and the endpoint's region: a Bedrock host of another region than each of `regions` (what
+/// the request is signed for, or what its key was issued in) is refused. `our_bearer` is this
+/// setup's own bearer header, which may be replaced. This is the only place these are judged.
 pub(crate) fn admit(
     request: &impl RequestParts,
     policy: &Policy,
     our_bearer: Option<&[u8]>,
+    regions: &[(&str, RegionOrigin)],
 ) -> Result<Admission, Error> {
     let url = request.url();
     sign::check_url(url)?;
@@ -46,6 +51,9 @@ pub(crate) fn admit(
     }
     check_host_header(request.headers(), url)?;
     check_existing(request.headers(), policy, our_bearer)?;
+    for (region, origin) in regions {
+        check_endpoint_region(url, region, *origin)?;
+    }
     Ok(Admission::Authenticate)
 }
 
@@ -97,8 +105,8 @@ fn host_mismatch(what: String) -> Error {
 }
 
 /// Refuses a request whose `Authorization` the app set, unless the builder allows replacing
-/// it: overwriting an app's own credentials silently would hide a bug. A single SigV4
-/// signature (an earlier attempt's, maybe with credentials since rotated) or `our_bearer`
+/// it: overwriting an app's own credentials silently would hide a bug. A single SigV4 (or
+/// SigV4a) signature (an earlier attempt's, maybe with credentials since rotated) or `our_bearer`
 /// (this setup's bearer header) is this crate's own and is replaced; every value is looked at,
 /// so a second one the app added is never dropped unseen.
 pub(crate) fn check_existing(
@@ -116,7 +124,9 @@ pub(crate) fn check_existing(
     let second = values.next();
     let ours = |value: &HeaderValue| {
         let value = value.as_bytes();
-        value.starts_with(b"AWS4-HMAC-SHA256 ") || our_bearer == Some(value)
+        value.starts_with(b"AWS4-HMAC-SHA256 ")
+            || (cfg!(feature = "sigv4a") && value.starts_with(b"AWS4-ECDSA-P256-SHA256 "))
+            || our_bearer == Some(value)
     };
     let foreign = match second {
         None if ours(first) => return Ok(()),

@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
+use crate::sigv4::encoding::hex;
+
 /// Below this, hashing costs less than remembering.
 pub(crate) const MIN_REMEMBERED: usize = 64 * 1024;
 
@@ -49,16 +51,6 @@ impl RememberedHash {
         });
         sha256_hex
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0xf)] as char);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -24,7 +24,12 @@ use aws_sigv4::http_request::{
 use aws_sigv4::sign::v4::calculate_signature;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, utf8_percent_encode};
+
+use crate::sigv4::encoding::{
+    UNRESERVED, UNRESERVED_AND_SLASH, X_AMZ_CONTENT_SHA256, X_AMZ_CONTENT_SHA256_NAME, X_AMZ_DATE,
+    X_AMZ_DATE_NAME, X_AMZ_SECURITY_TOKEN, X_AMZ_SECURITY_TOKEN_NAME, hex32 as hex,
+};
 use sha2::{Digest, Sha256};
 
 use crate::sigv4::key::SigningKeyCache;
@@ -33,26 +38,14 @@ const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 /// SHA-256 of no bytes (the body of most `GET`s), not computed again for each request.
 const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-const X_AMZ_DATE: &str = "x-amz-date";
-const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
-const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
-// Built at compile time: `HeaderName::from_static` outside a `const` checks the name each call.
-const X_AMZ_DATE_NAME: HeaderName = HeaderName::from_static(X_AMZ_DATE);
-const X_AMZ_SECURITY_TOKEN_NAME: HeaderName = HeaderName::from_static(X_AMZ_SECURITY_TOKEN);
-const X_AMZ_CONTENT_SHA256_NAME: HeaderName = HeaderName::from_static(X_AMZ_CONTENT_SHA256);
 
 /// Longer URIs are left to aws-sigv4 (`http::Uri` refuses URIs of 64 KiB and more).
 const MAX_URI_LEN: usize = 32 * 1024;
 
-/// A query key or value: everything but `A-Z a-z 0-9 - _ . ~` encoded (aws-smithy's set).
-const QUERY_SET: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// A path, double-encoding mode: the same, `/` left alone.
-const PATH_SET: &AsciiSet = &QUERY_SET.remove(b'/');
+/// A query key or value.
+const QUERY_SET: &AsciiSet = UNRESERVED;
+/// A path, double-encoding mode.
+const PATH_SET: &AsciiSet = UNRESERVED_AND_SLASH;
 
 /// The request to sign, as `sign.rs` hands it to aws-sigv4.
 pub(crate) struct Request<'r, 'a> {
@@ -442,15 +435,6 @@ fn push_scope(out: &mut String, stamp: &Stamp, region: &str, service: &str) {
     out.push('/');
     out.push_str(service);
     out.push_str("/aws4_request");
-}
-
-fn hex<'b>(bytes: &[u8], out: &'b mut [u8; 64]) -> &'b str {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for (i, b) in bytes.iter().take(32).enumerate() {
-        out[2 * i] = DIGITS[usize::from(b >> 4)];
-        out[2 * i + 1] = DIGITS[usize::from(b & 15)];
-    }
-    std::str::from_utf8(&out[..]).unwrap_or_default()
 }
 
 /// A header value that `http` accepts as it is: visible ASCII, space and tab.

@@ -52,6 +52,14 @@ pub(crate) fn prepare(
         return Ok(None);
     };
     config.streaming.validate()?;
+    if config.sigv4a_region_set().is_some() && matches!(request.payload(), Payload::Stream) {
+        // SigV4a chains chunks with ECDSA signatures, which this framing does not make.
+        return Err(Error::new(
+            ErrorKind::StreamingBody,
+            "aws-chunked uploads are signed with SigV4 only, not SigV4a: sign this upload \
+             without the region set, or with another `StreamingBody`",
+        ));
+    }
     match request.payload() {
         Payload::Bytes(bytes) => {
             if let Some(alg) = chunked.framing().trailer() {

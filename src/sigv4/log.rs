@@ -128,6 +128,8 @@ pub(crate) struct SignedRequest<'a> {
     pub(crate) credentials: &'a Credentials,
     pub(crate) region: &'a str,
     pub(crate) service: &'a str,
+    /// SigV4a's region set; `None` for SigV4.
+    pub(crate) region_set: Option<&'a str>,
     pub(crate) time: SystemTime,
     pub(crate) signature: &'a str,
 }
@@ -186,6 +188,14 @@ fn string_to_sign(canonical: &str, signed: &SignedRequest<'_>) -> Option<String>
     let amz_date = crate::sigv4::amz_date::format(signed.time);
     let hash = Sha256::digest(canonical.as_bytes());
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    #[cfg(feature = "sigv4a")]
+    if signed.region_set.is_some() {
+        use crate::sigv4::v4a;
+        let string_to_sign = v4a::string_to_sign(&amz_date, signed.service, &hex);
+        let key = v4a::public_key(signed.credentials);
+        let verified = v4a::verify(&key, string_to_sign.as_bytes(), signed.signature).is_ok();
+        return verified.then_some(string_to_sign);
+    }
     let string_to_sign = format!(
         "AWS4-HMAC-SHA256\n{amz_date}\n{}/{}/{}/aws4_request\n{hex}",
         &amz_date[..8],

@@ -9,10 +9,15 @@ pub(crate) mod canonical;
 pub(crate) mod checksum;
 pub(crate) mod chunked;
 pub(crate) mod chunked_request;
+pub(crate) mod encoding;
 pub(crate) mod headers;
 pub(crate) mod key;
 pub(crate) mod log;
 pub(crate) mod names;
+#[cfg(feature = "sigv4a")]
+pub(crate) mod region_set;
 pub(crate) mod settings;
 pub(crate) mod sign;
 pub(crate) mod uri;
+#[cfg(feature = "sigv4a")]
+pub(crate) mod v4a;

@@ -148,9 +148,20 @@ pub(crate) struct SigningConfig {
     pub(crate) fast_signing: bool,
     /// The derived signing keys, shared by clones.
     pub(crate) signing_keys: crate::sigv4::key::SigningKeyCache,
+    /// Sign with SigV4a for this set of regions instead of SigV4 for one.
+    #[cfg(feature = "sigv4a")]
+    pub(crate) region_set: Option<crate::sigv4::region_set::RegionSet>,
 }
 
 impl SigningConfig {
+    /// The region set, when requests are signed with SigV4a.
+    pub(crate) fn sigv4a_region_set(&self) -> Option<&str> {
+        #[cfg(feature = "sigv4a")]
+        return self.region_set.as_ref().map(|set| set.as_str());
+        #[cfg(not(feature = "sigv4a"))]
+        None
+    }
+
     pub(crate) fn new(
         service: String,
         content_sha256: bool,
@@ -181,6 +192,8 @@ impl SigningConfig {
             presign_session_token: Default::default(),
             fast_signing: true,
             signing_keys: Default::default(),
+            #[cfg(feature = "sigv4a")]
+            region_set: None,
         }
     }
 }

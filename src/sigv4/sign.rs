@@ -18,9 +18,7 @@ use crate::sigv4::settings::{SigningConfig, StreamingBody};
 use crate::sigv4::uri;
 use crate::wire::{HttpRequest, Payload};
 
-pub(crate) const X_AMZ_DATE: &str = "x-amz-date";
-pub(crate) const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
-pub(crate) const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
+pub(crate) use crate::sigv4::encoding::{X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
 
 /// Headers this crate writes; an earlier signature's copies are removed before signing again.
 /// `authorization` first: bearer mode removes the rest. (Names, not strings: a removal by
@@ -49,6 +47,8 @@ pub(crate) fn remove_headers(headers: &mut http::HeaderMap, names: &[HeaderName]
 /// A streaming body must have been buffered already if the configuration says so; here it is
 /// signed as `UNSIGNED-PAYLOAD`, framed as aws-chunked (the framing headers set before
 /// signing, the body wrapped after, from the signature), or refused.
+///
+/// The URL must have passed the guard (`check_url`): aws-sigv4 panics on one without a host.
 pub(crate) fn sign_request(
     request: &mut impl HttpRequest,
     credentials: &Credentials,
@@ -57,7 +57,6 @@ pub(crate) fn sign_request(
     config: &SigningConfig,
     payload_sha256: Option<&str>,
 ) -> Result<(), Error> {
-    check_url(request.url())?;
     let declared = matches!(request.payload(), Payload::Stream)
         && declared_sha256(request.headers()).is_some();
     let chunked = chunked_request::prepare(request, config, declared)?;
@@ -131,7 +130,8 @@ fn sign_headers(
     let url = request.url();
     let uri = signing_uri(url);
     let debug = tracing::enabled!(tracing::Level::DEBUG);
-    if config.fast_signing {
+    // The crate's own signer is SigV4's only: SigV4a goes through aws-sigv4.
+    if config.fast_signing && config.sigv4a_region_set().is_none() {
         let fast = crate::sigv4::canonical::Request {
             method: request.method().as_str(),
             uri: &uri,
@@ -177,15 +177,7 @@ fn sign_headers(
     .map_err(signing_error)?;
 
     let identity = Identity::from(credentials.clone());
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name(&config.service)
-        .time(time)
-        .settings(config.settings.clone())
-        .build()
-        .map_err(signing_error)?
-        .into();
+    let params = signing_params(&identity, region, time, config, config.settings.clone())?;
     // aws-sigv4's TRACE events show the URL (a presigned URL's token and signature) and the
     // SSE-C headers: they never reach the app's subscriber.
     let (output, canonical_request) = if debug {
@@ -203,6 +195,7 @@ fn sign_headers(
                 credentials,
                 region,
                 service: &config.service,
+                region_set: config.sigv4a_region_set(),
                 time,
                 signature: &signature,
             },
@@ -219,6 +212,37 @@ fn sign_headers(
         request.headers_mut().insert(name, value);
     }
     Ok(())
+}
+
+/// aws-sigv4's parameters: SigV4 for `region`, or SigV4a for the configured region set.
+pub(crate) fn signing_params<'a>(
+    identity: &'a Identity,
+    region: &'a str,
+    time: SystemTime,
+    config: &'a SigningConfig,
+    settings: aws_sigv4::http_request::SigningSettings,
+) -> Result<aws_sigv4::http_request::SigningParams<'a>, Error> {
+    #[cfg(feature = "sigv4a")]
+    if let Some(region_set) = config.sigv4a_region_set() {
+        return Ok(aws_sigv4::sign::v4a::SigningParams::builder()
+            .identity(identity)
+            .region_set(region_set)
+            .name(&config.service)
+            .time(time)
+            .settings(settings)
+            .build()
+            .map_err(signing_error)?
+            .into());
+    }
+    Ok(aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(identity)
+        .region(region)
+        .name(&config.service)
+        .time(time)
+        .settings(settings)
+        .build()
+        .map_err(signing_error)?
+        .into())
 }
 
 /// Puts every signed header value in the one form all readers agree on: no spaces or tabs
@@ -276,7 +300,8 @@ fn debug_event(
         method = %request.method(),
         url = %log::RedactedUrl(request.url()),
         service = %config.service.escape_debug(),
-        region = %region.escape_debug(),
+        // SigV4a's scope names its region set, not the region.
+        region = %config.sigv4a_region_set().unwrap_or(region).escape_debug(),
         canonical_request = %canonical_request,
         string_to_sign = %string_to_sign,
         "signed request with SigV4"
@@ -287,7 +312,8 @@ fn is_secret_header(name: &HeaderName) -> bool {
     name == AUTHORIZATION || name.as_str() == X_AMZ_SECURITY_TOKEN
 }
 
-/// aws-sigv4 panics on a URI without authority; refuse such URLs before calling it.
+/// aws-sigv4 panics on a URI without authority: the guard (`policy::guard::admit`) refuses
+/// such URLs once per hop, before anything is signed, and presigning before it signs.
 pub(crate) fn check_url(url: &url::Url) -> Result<(), Error> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::invalid_url(format!(

@@ -17,19 +17,17 @@
 //!   keys), and an encoded slash (`%2F`, which names the same key) is sent as `/`;
 //!   `aws-sigv4`'s single-encoding mode then signs exactly that.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode, percent_encode};
+use percent_encoding::{AsciiSet, percent_decode, percent_encode};
+
+use crate::sigv4::encoding::{UNRESERVED, UNRESERVED_AND_SLASH};
 
 use crate::error::Error;
 
 /// Everything but SigV4's unreserved characters is encoded.
-const SIGV4_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const SIGV4_ENCODE: &AsciiSet = UNRESERVED;
 
 /// An S3 path: the same, but `/` separates the key's parts and is never encoded.
-const S3_PATH_ENCODE: &AsciiSet = &SIGV4_ENCODE.remove(b'/');
+const S3_PATH_ENCODE: &AsciiSet = UNRESERVED_AND_SLASH;
 
 fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')

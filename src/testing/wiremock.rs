@@ -1,7 +1,8 @@
 //! [`wiremock`] matchers that check requests are correctly authenticated (feature `wiremock`).
 //!
 //! [`SigV4Matcher`] matches only requests whose SigV4 signature an AWS service would accept
-//! for the given credentials, region and signing name (it runs a [`Verifier`]); [`BearerMatcher`]
+//! for the given credentials, region and signing name (it runs a [`Verifier`], so with feature
+//! `sigv4a` it accepts SigV4a when the region is in the signed region set); [`BearerMatcher`]
 //! matches only requests with `Authorization: Bearer <token>` (the Bedrock API-key mode). A
 //! request they refuse gets no match (wiremock answers 404), and the reason is logged with
 //! `tracing` at `WARN`, with the canonical request and string-to-sign the verifier computed.

@@ -86,6 +86,16 @@ pub(crate) struct Args {
     #[arg(long, conflicts_with = "service")]
     pub(crate) bedrock: bool,
 
+    /// Sign with SigV4a (ECDSA P-256) for a set of regions: S3 Multi-Region Access Points,
+    /// EventBridge global endpoints, CloudFront KeyValueStore, VPC Lattice.
+    #[arg(long, conflicts_with = "bedrock")]
+    pub(crate) sigv4a: bool,
+
+    /// The SigV4a region set: `*` (the default) or a comma-separated list such as
+    /// `us-east-1,us-west-2`.
+    #[arg(long, value_name = "SET", requires = "sigv4a", value_parser = parse_region_set)]
+    pub(crate) region_set: Option<reqwest_aws_auth::RegionSet>,
+
     /// Sign `UNSIGNED-PAYLOAD` instead of the body's hash, and stream the body (S3 uploads).
     #[arg(long)]
     pub(crate) unsigned_payload: bool,
@@ -209,6 +219,10 @@ fn parse_header(raw: &str) -> Result<(HeaderName, HeaderValue), String> {
     Ok((name, value))
 }
 
+fn parse_region_set(raw: &str) -> Result<reqwest_aws_auth::RegionSet, String> {
+    reqwest_aws_auth::RegionSet::new(raw).map_err(|err| err.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,5 +288,38 @@ mod tests {
         assert!(parse_header("no colon").is_err());
         assert!(parse_header("bad name: v").is_err());
         assert!(parse_header("x: a\nb").is_err());
+    }
+
+    #[test]
+    fn sigv4a_takes_a_region_set_and_nothing_else_needs_one() {
+        let args =
+            Args::try_parse_from(["c", "--service", "s3", "--sigv4a", "https://h/"]).unwrap();
+        assert!(args.sigv4a && args.region_set.is_none());
+        let args = Args::try_parse_from([
+            "c",
+            "--service",
+            "events",
+            "--sigv4a",
+            "--region-set",
+            " us-east-1 , us-west-2",
+            "https://h/",
+        ])
+        .unwrap();
+        assert_eq!(args.region_set.unwrap().as_str(), "us-east-1,us-west-2");
+        for bad in [
+            &["c", "--service", "s3", "--region-set", "*", "https://h/"][..],
+            &[
+                "c",
+                "--service",
+                "s3",
+                "--sigv4a",
+                "--region-set",
+                "a,,b",
+                "https://h/",
+            ],
+            &["c", "--bedrock", "--sigv4a", "https://h/"],
+        ] {
+            assert!(Args::try_parse_from(bad).is_err(), "{bad:?}");
+        }
     }
 }

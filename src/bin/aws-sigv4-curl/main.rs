@@ -160,6 +160,10 @@ fn auth(args: &Args, url: &reqwest::Url) -> AwsAuthBuilder {
     if let Some(chunked) = args.aws_chunked() {
         builder = builder.streaming_body(StreamingBody::AwsChunked(chunked));
     }
+    if args.sigv4a {
+        let set = args.region_set.clone();
+        builder = builder.sigv4a(set.unwrap_or_else(reqwest_aws_auth::RegionSet::all));
+    }
     builder
 }
 

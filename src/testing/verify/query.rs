@@ -23,6 +23,7 @@ use crate::sigv4::settings::is_s3_like;
 const SIGNATURE: &str = "X-Amz-Signature";
 const SECURITY_TOKEN: &str = "X-Amz-Security-Token";
 const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+const REGION_SET: &str = "X-Amz-Region-Set";
 
 /// Whether `request` carries its signature in the query rather than in `Authorization`.
 pub(super) fn is_query_signed(request: &Received<'_>) -> bool {
@@ -53,12 +54,14 @@ struct Params {
     signature: String,
     /// As decoded, compared as bytes.
     token: Option<Vec<u8>>,
+    /// SigV4a's `X-Amz-Region-Set`, as text (`Some("")` when it is not UTF-8).
+    region_set: Option<String>,
 }
 
 impl Params {
     fn parse(query: &str) -> Result<Self, Rejection> {
-        let mut found: [Option<Vec<u8>>; 7] = Default::default();
-        const NAMES: [&str; 7] = [
+        let mut found: [Option<Vec<u8>>; 8] = Default::default();
+        const NAMES: [&str; 8] = [
             "X-Amz-Algorithm",
             "X-Amz-Credential",
             "X-Amz-Date",
@@ -66,6 +69,7 @@ impl Params {
             "X-Amz-SignedHeaders",
             SIGNATURE,
             SECURITY_TOKEN,
+            REGION_SET,
         ];
         for piece in query.split('&').filter(|p| !p.is_empty()) {
             let name = param_name(piece);
@@ -85,6 +89,7 @@ impl Params {
             signed_headers,
             signature,
             token,
+            region_set,
         ] = found;
         // Text, or refused: a lossy decoding would sign a value the client never sent.
         let require = |value: Option<Vec<u8>>, name: &str| {
@@ -101,6 +106,7 @@ impl Params {
             signed_headers: require(signed_headers, NAMES[4])?,
             signature: require(signature, NAMES[5])?,
             token,
+            region_set: region_set.map(|set| String::from_utf8(set).unwrap_or_default()),
         })
     }
 }
@@ -132,7 +138,11 @@ impl<'a> Computed<'a> {
     ) -> Result<Self, Rejection> {
         let (path, query) = split_target(request.target)?;
         let params = Params::parse(query)?;
-        if params.algorithm != ALGORITHM {
+        #[cfg(feature = "sigv4a")]
+        let sigv4a = params.algorithm == crate::sigv4::v4a::ALGORITHM;
+        #[cfg(not(feature = "sigv4a"))]
+        let sigv4a = false;
+        if params.algorithm != ALGORITHM && !sigv4a {
             return Err(Rejection::early(
                 RejectReason::UnsupportedAlgorithm,
                 format!(
@@ -144,8 +154,8 @@ impl<'a> Computed<'a> {
         // The same components as an Authorization header's, checked by the same parser.
         let auth = Authorization::parse(
             format!(
-                "{ALGORITHM} Credential={}, SignedHeaders={}, Signature={}",
-                params.credential, params.signed_headers, params.signature
+                "{} Credential={}, SignedHeaders={}, Signature={}",
+                params.algorithm, params.credential, params.signed_headers, params.signature
             )
             .as_bytes(),
         )
@@ -208,7 +218,8 @@ impl<'a> Computed<'a> {
             let mut canonical = head.into_bytes();
             canonical.extend_from_slice(&rest);
             format!(
-                "{ALGORITHM}\n{}\n{}\n{}",
+                "{}\n{}\n{}\n{}",
+                auth.scope.algorithm(),
                 params.date,
                 auth.scope.as_string(),
                 sha256_hex(&canonical)
@@ -260,6 +271,7 @@ impl Verifier {
             &computed.params.date,
             "X-Amz-Date",
             "X-Amz-SignedHeaders",
+            computed.params.region_set.as_deref(),
         ) {
             return reject(reason, detail);
         }
@@ -355,19 +367,7 @@ impl Verifier {
             }
         }
 
-        let signing_key = aws_sigv4::sign::v4::generate_signing_key(
-            self.credentials.secret_access_key(),
-            computed.time,
-            &self.region,
-            &self.service,
-        );
-        let matches = |string_to_sign: &str| {
-            let signature = aws_sigv4::sign::v4::calculate_signature(
-                signing_key.as_ref(),
-                string_to_sign.as_bytes(),
-            );
-            bool::from(signature.as_bytes().ct_eq(auth.signature.as_bytes()))
-        };
+        let matches = self.signature_check(auth, computed.time);
         let plus_as_space_matches = computed.plus_as_space.as_deref().is_some_and(&matches);
         if !matches(&computed.string_to_sign) && !plus_as_space_matches {
             return reject(
