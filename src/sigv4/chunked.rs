@@ -12,13 +12,6 @@
 //! decoded one before the first byte is read: `Content-Length` is sent up front, and memory
 //! holds one chunk, never the body.
 
-// Without reqwest's `Body` no stack can carry the framing (the tower layer refuses it): the
-// encoder is built but never run.
-#![cfg_attr(
-    not(any(feature = "reqwest-0-13", feature = "reqwest-0-12")),
-    allow(dead_code)
-)]
-
 use std::fmt;
 
 use bytes::{BufMut, Bytes, BytesMut};
