@@ -160,6 +160,8 @@ fn sign_fast_traced(
         SignableBody::Bytes(data) => hex(&Sha256::digest(data), &mut hex_hash),
         SignableBody::UnsignedPayload => UNSIGNED_PAYLOAD,
         SignableBody::Precomputed(digest) if is_plain_value(digest) => digest,
+        SignableBody::StreamingSignedPayloadTrailer => "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+        SignableBody::StreamingUnsignedPayloadTrailer => "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
         _ => return None,
     };
     let stamp = Stamp::new(signer.time)?;
