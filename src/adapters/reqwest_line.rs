@@ -54,6 +54,16 @@ impl HttpRequest for Request {
     fn anchor(&self) -> Option<Box<dyn std::any::Any + Send>> {
         Request::try_clone(self).map(|copy| Box::new(copy) as Box<dyn std::any::Any + Send>)
     }
+    fn body_len_hint(&self) -> Option<u64> {
+        self.body()
+            .and_then(|body| http_body::Body::size_hint(body).exact())
+    }
+    fn frame_body(&mut self, framing: crate::wire::Framing) -> Result<(), Error> {
+        let body = self.body_mut().take().unwrap_or_default();
+        let framed = crate::exchange::chunked_body::ChunkedBody::new(body, framing);
+        *self.body_mut() = Some(reqwest::Body::wrap(framed));
+        Ok(())
+    }
 }
 
 impl Resend for Request {
@@ -139,9 +149,12 @@ impl Middleware for AwsAuth {
             .get::<RequestOptions>()
             .cloned()
             .unwrap_or_default();
-        Box::pin(
-            crate::exchange::run(&self.inner, request, options, NextHop { next, extensions }),
-        )
+        Box::pin(crate::exchange::run(
+            &self.inner,
+            request,
+            options,
+            NextHop { next, extensions },
+        ))
     }
 }
 

@@ -62,9 +62,11 @@ use crate::adapters::http_request::{to_uri, to_url};
 use crate::auth::options::RequestOptions;
 use crate::auth::{AwsAuth, Mode};
 use crate::error::Error;
+#[cfg(any(feature = "reqwest-0-13", feature = "reqwest-0-12"))]
+use crate::exchange::chunked_body::ChunkedBody;
 use crate::sigv4::settings::StreamingBody;
 use crate::wire::refusal::Prefixed;
-use crate::wire::{HttpRequest, HttpResponse, Payload, RequestParts, Resend, Transport};
+use crate::wire::{Framing, HttpRequest, HttpResponse, Payload, RequestParts, Resend, Transport};
 
 /// How large a body of unknown kind with an exact size hint may be and still be read up front
 /// (and signed with its hash): small enough that whoever picks the size cannot make the
@@ -261,7 +263,7 @@ impl<B> RequestParts for Outgoing<B> {
 
 impl<B> HttpRequest for Outgoing<B>
 where
-    B: Body + Send,
+    B: Body + Send + 'static,
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
@@ -281,11 +283,72 @@ where
         };
         Ok(())
     }
+    fn body_len_hint(&self) -> Option<u64> {
+        match &self.body {
+            Buffered::Stream(body) => body.size_hint().exact(),
+            Buffered::Bytes(_) => None,
+        }
+    }
+    fn frame_body(&mut self, framing: Framing) -> Result<(), Error> {
+        let body = std::mem::replace(&mut self.body, Buffered::Bytes(Bytes::new()));
+        self.body = match body {
+            Buffered::Stream(stream) => Buffered::Stream(framed_as(stream, framing)?),
+            bytes => bytes,
+        };
+        Ok(())
+    }
+}
+
+/// `body` framed as aws-chunked, as a body of the same type `B` again: the inner service takes
+/// only `B`, and the framing is a body of its own. Only `reqwest::Body` (of either line) can
+/// hold another body; any other type is refused before anything is sent.
+fn framed_as<B: 'static>(body: B, framing: Framing) -> Result<B, Error> {
+    let body: Box<dyn std::any::Any> = Box::new(body);
+    #[cfg(feature = "reqwest-0-13")]
+    let body = match body.downcast::<reqwest::Body>() {
+        Ok(inner) => {
+            let framed = reqwest::Body::wrap(ChunkedBody::new(*inner, framing));
+            return same_type(Box::new(framed));
+        }
+        Err(body) => body,
+    };
+    #[cfg(feature = "reqwest-0-12")]
+    let body = match body.downcast::<reqwest012::Body>() {
+        Ok(inner) => {
+            let framed = reqwest012::Body::wrap(ChunkedBody::new(*inner, framing));
+            return same_type(Box::new(framed));
+        }
+        Err(body) => body,
+    };
+    drop((body, framing));
+    Err(cannot_frame::<B>())
+}
+
+/// The framed body as `B`, which it is (`framed_as` made it of `B`'s type).
+#[cfg(any(feature = "reqwest-0-13", feature = "reqwest-0-12"))]
+fn same_type<B: 'static>(framed: Box<dyn std::any::Any>) -> Result<B, Error> {
+    framed
+        .downcast::<B>()
+        .map(|body| *body)
+        .map_err(|_| cannot_frame::<B>())
+}
+
+fn cannot_frame<B>() -> Error {
+    Error::new(
+        crate::error::ErrorKind::StreamingBody,
+        format!(
+            "the tower layer can send an aws-chunked upload only when the request body type is \
+             `reqwest::Body`, which can hold the framing, not `{}`: build the client over \
+             `reqwest::Body` and wrap the stream with `reqwest::Body::wrap(..)` (any \
+             `http_body::Body`, hyper's `Incoming` too)",
+            std::any::type_name::<B>()
+        ),
+    )
 }
 
 impl<B> Resend for Outgoing<B>
 where
-    B: Body + Send,
+    B: Body + Send + 'static,
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
@@ -361,7 +424,7 @@ where
     S: tower_service::Service<http::Request<B>, Response = http::Response<ResBody>> + Send,
     S::Future: Send,
     S::Error: Into<BoxError>,
-    B: Body + From<Bytes> + Send,
+    B: Body + From<Bytes> + Send + 'static,
     B::Data: Send,
     B::Error: Into<BoxError>,
     ResBody: Body<Data = Bytes> + Send + Unpin,

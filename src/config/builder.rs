@@ -607,6 +607,7 @@ impl AwsAuthBuilder {
     /// name or signing name fails a bearer-token setup too.
     pub fn build(self) -> Result<AwsAuth, Error> {
         self.header_policy()?;
+        self.streaming.validate()?;
         if let Some(service) = &self.service {
             validate_service(Some(service))?;
         }

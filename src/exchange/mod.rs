@@ -12,6 +12,9 @@ use crate::auth::{Attached, Mode, Setup};
 use crate::wire::refusal;
 use crate::wire::{HttpResponse, RequestParts, Resend, Transport};
 
+// Only `reqwest::Body` can carry the framing (the tower layer too, over it).
+#[cfg(any(test, feature = "reqwest-0-13", feature = "reqwest-0-12"))]
+pub(crate) mod chunked_body;
 mod recover;
 pub(crate) mod redirect;
 #[cfg(feature = "retry")]
@@ -41,9 +44,13 @@ pub(crate) fn run<T: Transport>(
         if auth.policy.max_redirects == 0 {
             return Ok(response);
         }
-        let next = sent.and_then(|sent| {
-            redirect::next_request(*sent, &response, attached, &auth.policy.scope)
-        });
+        let next = match sent {
+            Some(sent) => redirect::next_request(*sent, &response, attached, &auth.policy.scope),
+            None => {
+                redirect::note_unreplayable(&response);
+                None
+            }
+        };
         match next {
             Some(next) => {
                 // Boxed, in a statement of its own so that no temporary outlives it.
@@ -73,9 +80,11 @@ async fn follow<T: Transport>(
         if hops >= auth.policy.max_redirects {
             return Ok(response);
         }
-        match sent
-            .and_then(|sent| redirect::next_request(*sent, &response, attached, &auth.policy.scope))
-        {
+        let Some(sent) = sent else {
+            redirect::note_unreplayable(&response);
+            return Ok(response);
+        };
+        match redirect::next_request(*sent, &response, attached, &auth.policy.scope) {
             Some(following) => {
                 next = following;
                 hops += 1;

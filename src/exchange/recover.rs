@@ -58,6 +58,13 @@ pub(crate) async fn recover<T: Transport>(
         )
     };
     let Some(mut again) = again.filter(|_| retry) else {
+        if retry {
+            tracing::warn!(
+                code = code.as_str(),
+                "not re-sending the refused request: its body was a stream, which cannot be sent \
+                 again; the refusal is returned to the app"
+            );
+        }
         return Ok((response, None, true));
     };
     match sigv4

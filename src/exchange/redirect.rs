@@ -96,3 +96,16 @@ pub(crate) fn next_request<R: Resend>(
     *previous.url_mut() = target;
     Some(previous)
 }
+
+/// A redirect of a request whose body was a stream cannot be followed: the body is gone. Says
+/// so, since the app gets the redirect response instead of the next hop's.
+pub(crate) fn note_unreplayable(response: &impl HttpResponse) {
+    let status = response.status();
+    if status.is_redirection() && response.headers().contains_key(http::header::LOCATION) {
+        tracing::warn!(
+            %status,
+            "not following the redirect: the request body was a stream, which cannot be sent \
+             again; the redirect response is returned to the app"
+        );
+    }
+}

@@ -1,11 +1,13 @@
 //! SigV4 header signing built in the crate: the canonical request, the string to sign and the
 //! signature headers, so that the derived signing key can be cached
-//! ([`SigningKeyCache`](crate::sigv4::key::SigningKeyCache)). The HMACs are aws-sigv4's own
-//! ([`generate_signing_key`](aws_sigv4::sign::v4::generate_signing_key) through the cache,
-//! [`calculate_signature`]).
+//! ([`SigningKeyCache`](crate::sigv4::key::SigningKeyCache)). The key is aws-sigv4's own
+//! ([`generate_signing_key`](aws_sigv4::sign::v4::generate_signing_key), through the cache,
+//! which also keeps it as a keyed HMAC); the signature is the HMAC-SHA256 of the string to sign
+//! with it, as aws-sigv4's `calculate_signature` computes it.
 //!
 //! The output is byte for byte what `aws_sigv4::http_request::sign` returns for the same input
-//! (checked by `differential_tests` on AWS's suite, the botocore fixtures and random requests).
+//! (checked by `canonical/differential.rs` on AWS's suite, the botocore fixtures and random
+//! requests).
 //! [`sign_fast`] covers the inputs this crate sends, and answers `None` for anything outside
 //! them (a URI or header that aws-sigv4 might parse or refuse differently, a setting this
 //! module does not implement); the caller then signs with aws-sigv4 itself, so every error
@@ -21,8 +23,8 @@ use aws_sigv4::http_request::{
     PayloadChecksumKind, PercentEncodingMode, SessionTokenMode, SignableBody, SignatureLocation,
     SigningSettings, UriPathNormalizationMode,
 };
-use aws_sigv4::sign::v4::calculate_signature;
 use bytes::Bytes;
+use hmac::Mac;
 use http::{HeaderName, HeaderValue};
 use percent_encoding::{AsciiSet, utf8_percent_encode};
 
@@ -158,6 +160,8 @@ fn sign_fast_traced(
         SignableBody::Bytes(data) => hex(&Sha256::digest(data), &mut hex_hash),
         SignableBody::UnsignedPayload => UNSIGNED_PAYLOAD,
         SignableBody::Precomputed(digest) if is_plain_value(digest) => digest,
+        SignableBody::StreamingSignedPayloadTrailer => "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+        SignableBody::StreamingUnsignedPayloadTrailer => "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
         _ => return None,
     };
     let stamp = Stamp::new(signer.time)?;
@@ -226,16 +230,20 @@ fn sign_fast_traced(
     string_to_sign.push('\n');
     string_to_sign.push_str(hashed_creq);
 
-    let key = signer.cache.key(
+    // aws-sigv4's `calculate_signature` (HMAC-SHA256 of the string to sign, lower-case hex),
+    // with the key's HMAC pads hashed once per day instead of once per request; the
+    // differential tests prove the signatures byte-equal.
+    let mut mac = signer.cache.mac(
         credentials.secret_access_key(),
         &stamp.date,
         signer.region,
         signer.service,
         signer.time,
     )?;
-    let signature = calculate_signature(key, string_to_sign.as_bytes());
+    mac.update(string_to_sign.as_bytes());
+    let mut hex_out = [0u8; 64];
     authorization.push_str(", Signature=");
-    authorization.push_str(&signature);
+    authorization.push_str(hex(&mac.finalize().into_bytes(), &mut hex_out));
     if let Some(trace) = trace {
         *trace = Some(Trace {
             // ASCII: every header value was checked to be plain text above.

@@ -21,7 +21,9 @@ use std::time::SystemTime;
 use aws_credential_types::Credentials;
 use aws_sigv4::sign::v4::generate_signing_key;
 use bytes::Bytes;
+use hmac::{Hmac, Mac};
 use http::HeaderValue;
+use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 /// How many (secret, date, region, signing name) keys one cache holds: a few, for credentials
@@ -54,7 +56,11 @@ struct Entry {
     date: [u8; 8],
     region: Box<str>,
     service: Box<str>,
+    #[cfg(test)]
     key: [u8; 32],
+    /// HMAC-SHA256 already keyed with `key`: each signature clones it instead of hashing the
+    /// key's pads again.
+    mac: Hmac<Sha256>,
 }
 
 impl Entry {
@@ -77,6 +83,7 @@ impl SigningKeyCache {
     /// The signing key for `secret` on `date` (`yyyymmdd` of `time`, UTC) in `region` for
     /// `service`: the cached one when it was derived from the same four, else derived with
     /// aws-sigv4's [`generate_signing_key`] (and cached in place of the previous one).
+    #[cfg(test)]
     pub(crate) fn key(
         &self,
         secret: &str,
@@ -85,13 +92,39 @@ impl SigningKeyCache {
         service: &str,
         time: SystemTime,
     ) -> Option<[u8; 32]> {
+        self.with_entry(secret, date, region, service, time, |entry| entry.key)
+    }
+
+    /// HMAC-SHA256 keyed with [`key`](Self::key)'s signing key, ready for the string to sign.
+    pub(crate) fn mac(
+        &self,
+        secret: &str,
+        date: &[u8; 8],
+        region: &str,
+        service: &str,
+        time: SystemTime,
+    ) -> Option<Hmac<Sha256>> {
+        self.with_entry(secret, date, region, service, time, |entry| {
+            entry.mac.clone()
+        })
+    }
+
+    fn with_entry<R>(
+        &self,
+        secret: &str,
+        date: &[u8; 8],
+        region: &str,
+        service: &str,
+        time: SystemTime,
+        read: impl Fn(&Entry) -> R,
+    ) -> Option<R> {
         if let Ok(slots) = self.slots.lock()
             && let Some(entry) = slots
                 .entries
                 .iter()
                 .find(|e| e.is_for(secret, date, region, service))
         {
-            return Some(entry.key);
+            return Some(read(entry));
         }
         // aws-sigv4 formats `time` itself, and panics past 9999.
         crate::sigv4::amz_date::check(time).ok()?;
@@ -99,19 +132,22 @@ impl SigningKeyCache {
         let derived = generate_signing_key(secret, time, region, service);
         let mut key = [0u8; 32];
         key.copy_from_slice(derived.as_ref());
+        let entry = Entry {
+            secret: secret.as_bytes().into(),
+            date: *date,
+            region: region.into(),
+            service: service.into(),
+            #[cfg(test)]
+            key,
+            mac: Hmac::new_from_slice(&key).ok()?,
+        };
+        let value = read(&entry);
         if let Ok(mut slots) = self.slots.lock()
             && !slots
                 .entries
                 .iter()
                 .any(|e| e.is_for(secret, date, region, service))
         {
-            let entry = Entry {
-                secret: secret.as_bytes().into(),
-                date: *date,
-                region: region.into(),
-                service: service.into(),
-                key,
-            };
             if slots.entries.len() < SLOTS {
                 slots.entries.push(entry);
             } else {
@@ -120,7 +156,7 @@ impl SigningKeyCache {
                 slots.next = (next + 1) % SLOTS;
             }
         }
-        Some(key)
+        Some(value)
     }
 
     /// The `x-amz-security-token` value for the session token of `credentials`, marked

@@ -6,6 +6,9 @@
 pub(crate) mod amz_date;
 pub(crate) mod body_hash;
 pub(crate) mod canonical;
+pub(crate) mod checksum;
+pub(crate) mod chunked;
+pub(crate) mod chunked_request;
 pub(crate) mod encoding;
 pub(crate) mod headers;
 pub(crate) mod key;

@@ -4,6 +4,8 @@ use aws_sigv4::http_request::{
     PayloadChecksumKind, PercentEncodingMode, SigningSettings, UriPathNormalizationMode,
 };
 
+use crate::sigv4::checksum::ChecksumAlgorithm;
+use crate::sigv4::chunked::{DEFAULT_CHUNK_SIZE, Framing, MIN_CHUNK_SIZE};
 use crate::sigv4::headers::HeaderPolicy;
 
 /// Signing names that follow S3's rules: the path is encoded once and not normalised, and the
@@ -30,6 +32,103 @@ pub enum StreamingBody {
     /// Sign with `UNSIGNED-PAYLOAD` and send the stream as it is. Only some services accept
     /// this (S3 does; most others answer 403).
     UnsignedPayload,
+    /// Send the stream as S3's `aws-chunked` encoding, framed in chunks as it is read, each
+    /// signed in a chain that starts from the request's signature, optionally ending with a
+    /// checksum trailer (see [`AwsChunked`]). Memory holds one chunk, whatever the size. The
+    /// stream's length must be known before it is read: `Content-Length`,
+    /// `x-amz-decoded-content-length` or an exact size hint, else
+    /// [`ErrorKind::StreamingBody`](crate::ErrorKind::StreamingBody). S3 (and S3-compatible
+    /// services that implement SigV4 streaming) only. A body in memory is signed with its hash
+    /// as usual, and gets the checksum in an `x-amz-checksum-*` header when a trailer is asked
+    /// for.
+    AwsChunked(AwsChunked),
+}
+
+impl StreamingBody {
+    /// Refuses settings S3 would refuse on the first upload, when they are given.
+    pub(crate) fn validate(self) -> Result<(), crate::Error> {
+        match self {
+            StreamingBody::AwsChunked(chunked) if chunked.chunk_size < MIN_CHUNK_SIZE => {
+                Err(crate::Error::invalid_config(format!(
+                    "`AwsChunked::chunk_size({})` is below the {MIN_CHUNK_SIZE} bytes S3 requires \
+                     of every chunk but the last: pass {MIN_CHUNK_SIZE} or more (the default is \
+                     {DEFAULT_CHUNK_SIZE})",
+                    chunked.chunk_size
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// How [`StreamingBody::AwsChunked`] frames a stream: which payload S3 is told to expect and
+/// the size of its chunks.
+///
+/// | constructor | `x-amz-content-sha256` | what protects the payload |
+/// | --- | --- | --- |
+/// | [`signed()`](Self::signed) | `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` | every chunk's signature |
+/// | [`signed().trailer(alg)`](Self::trailer) | `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER` | every chunk's signature, and a signed checksum trailer |
+/// | [`unsigned_trailer(alg)`](Self::unsigned_trailer) | `STREAMING-UNSIGNED-PAYLOAD-TRAILER` | the checksum trailer alone (not signed; use over HTTPS) |
+///
+/// Signed chunks cost a SHA-256 of the data (the same as hashing a buffered body); the
+/// unsigned mode costs only the checksum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AwsChunked {
+    signed: bool,
+    checksum: Option<ChecksumAlgorithm>,
+    chunk_size: usize,
+}
+
+impl AwsChunked {
+    /// Every chunk signed, no trailer (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`).
+    pub fn signed() -> Self {
+        Self {
+            signed: true,
+            checksum: None,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        }
+    }
+
+    /// Ends the body with a trailer carrying `checksum` of the data, computed while it
+    /// streams, which S3 checks against what it stored. On [`signed()`](Self::signed) the
+    /// trailer is signed too (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`).
+    pub fn trailer(mut self, checksum: ChecksumAlgorithm) -> Self {
+        self.checksum = Some(checksum);
+        self
+    }
+
+    /// Chunks not signed, ended by a `checksum` trailer that is not signed either
+    /// (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`): what the AWS SDKs send over HTTPS. The
+    /// request itself is signed as always.
+    pub fn unsigned_trailer(checksum: ChecksumAlgorithm) -> Self {
+        Self {
+            signed: false,
+            checksum: Some(checksum),
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        }
+    }
+
+    /// The size of every chunk but the last, in bytes: 64 KiB by default, at least 8 KiB (S3
+    /// refuses smaller ones; a smaller size is refused with
+    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig)). Memory holds one chunk.
+    pub fn chunk_size(mut self, bytes: usize) -> Self {
+        self.chunk_size = bytes;
+        self
+    }
+
+    pub(crate) fn framing(self) -> Framing {
+        match (self.signed, self.checksum) {
+            (true, None) => Framing::Signed,
+            (true, Some(alg)) => Framing::SignedTrailer(alg),
+            (false, Some(alg)) => Framing::UnsignedTrailer(alg),
+            // `unsigned_trailer` always names a checksum.
+            (false, None) => Framing::Signed,
+        }
+    }
+
+    pub(crate) fn size(self) -> usize {
+        self.chunk_size
+    }
 }
 
 /// Everything about signing that is decided once, when the middleware is built.

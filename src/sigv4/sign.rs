@@ -11,6 +11,7 @@ use http::HeaderValue;
 use http::header::{AUTHORIZATION, HeaderName};
 
 use crate::error::{Error, ErrorKind};
+use crate::sigv4::chunked_request;
 use crate::sigv4::headers::HeaderPolicy;
 use crate::sigv4::log;
 use crate::sigv4::settings::{SigningConfig, StreamingBody};
@@ -44,7 +45,8 @@ pub(crate) fn remove_headers(headers: &mut http::HeaderMap, names: &[HeaderName]
 /// `x-amz-content-sha256`.
 ///
 /// A streaming body must have been buffered already if the configuration says so; here it is
-/// either signed as `UNSIGNED-PAYLOAD` or refused.
+/// signed as `UNSIGNED-PAYLOAD`, framed as aws-chunked (the framing headers set before
+/// signing, the body wrapped after, from the signature), or refused.
 ///
 /// The URL must have passed the guard (`check_url`): aws-sigv4 panics on one without a host.
 pub(crate) fn sign_request(
@@ -54,6 +56,42 @@ pub(crate) fn sign_request(
     time: SystemTime,
     config: &SigningConfig,
     payload_sha256: Option<&str>,
+) -> Result<(), Error> {
+    let declared = matches!(request.payload(), Payload::Stream)
+        && declared_sha256(request.headers()).is_some();
+    let chunked = chunked_request::prepare(request, config, declared)?;
+    sign_headers(
+        request,
+        credentials,
+        region,
+        time,
+        config,
+        payload_sha256,
+        chunked.as_ref(),
+    )?;
+    if let Some(plan) = chunked {
+        let framing = chunked_request::framing(
+            request,
+            plan,
+            credentials.secret_access_key(),
+            region,
+            config,
+            time,
+        )?;
+        request.frame_body(framing)?;
+    }
+    Ok(())
+}
+
+/// [`sign_request`] but the body: `chunked` when the stream is to be framed as aws-chunked.
+fn sign_headers(
+    request: &mut impl HttpRequest,
+    credentials: &Credentials,
+    region: &str,
+    time: SystemTime,
+    config: &SigningConfig,
+    payload_sha256: Option<&str>,
+    chunked: Option<&chunked_request::Plan>,
 ) -> Result<(), Error> {
     // Both paths below (and aws-sigv4 itself) format the date, which panics past 9999.
     crate::sigv4::amz_date::check(time)?;
@@ -72,6 +110,7 @@ pub(crate) fn sign_request(
         (Payload::Bytes(_), Some(sha256), _) => SignableBody::Precomputed(sha256.to_owned()),
         (Payload::Bytes(bytes), None, _) => SignableBody::Bytes(bytes),
         (Payload::Stream, _, Some(sha256)) => SignableBody::Precomputed(sha256),
+        (Payload::Stream, _, None) if let Some(plan) = chunked => plan.signable_body(),
         (Payload::Stream, _, None) if config.streaming == StreamingBody::UnsignedPayload => {
             SignableBody::UnsignedPayload
         }

@@ -44,6 +44,51 @@ pub(crate) trait HttpRequest: RequestParts + Send {
     fn anchor(&self) -> Option<Box<dyn std::any::Any + Send>> {
         None
     }
+    /// The streaming body's exact length, when its size hint says it.
+    fn body_len_hint(&self) -> Option<u64> {
+        None
+    }
+    /// Replaces the streaming body with `framing` of it, made as it is sent (aws-chunked).
+    fn frame_body(&mut self, framing: Framing) -> Result<(), Error> {
+        drop(framing);
+        Err(Error::new(
+            crate::error::ErrorKind::StreamingBody,
+            "this request's body cannot be framed as aws-chunked",
+        ))
+    }
+}
+
+/// Makes the framing of a body one chunk at a time (the signer's aws-chunked encoder): what
+/// goes before each chunk's data, and what ends the body.
+// Without reqwest's `Body` no stack can carry the framing (the tower layer refuses it).
+#[cfg_attr(
+    not(any(feature = "reqwest-0-13", feature = "reqwest-0-12")),
+    allow(dead_code)
+)]
+pub(crate) trait Frames: Send + Sync + std::fmt::Debug {
+    /// Whether each chunk's SHA-256 goes into its signature (and may be computed beforehand,
+    /// elsewhere, with [`sha256_of`](crate::sigv4::chunked::sha256_of)).
+    fn hashes_chunks(&self) -> bool;
+    /// What goes on the wire before the chunk made of `pieces` (one chunk, not empty), given
+    /// its SHA-256 when it was computed already.
+    fn chunk(&mut self, pieces: &[Bytes], sha256: Option<[u8; 32]>) -> Bytes;
+    /// What goes on the wire after the last chunk.
+    fn finish(&mut self) -> Bytes;
+}
+
+/// A streaming body's framing as the signer planned it: exactly `encoded` bytes on the wire
+/// for exactly `decoded` bytes of the body, in chunks of `chunk_size` but the last.
+// Without reqwest's `Body` no stack can carry the framing (the tower layer refuses it).
+#[cfg_attr(
+    not(any(feature = "reqwest-0-13", feature = "reqwest-0-12")),
+    allow(dead_code)
+)]
+#[derive(Debug)]
+pub(crate) struct Framing {
+    pub(crate) frames: Box<dyn Frames>,
+    pub(crate) chunk_size: usize,
+    pub(crate) decoded: u64,
+    pub(crate) encoded: u64,
 }
 
 /// A request the middleware may send again (after a refusal) or redirect.

@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use reqwest::header::{HeaderName, HeaderValue};
+use reqwest_aws_auth::{AwsChunked, ChecksumAlgorithm};
 
 /// Exit codes, curl's where curl has one.
 pub(crate) mod exit {
@@ -99,6 +100,36 @@ pub(crate) struct Args {
     #[arg(long)]
     pub(crate) unsigned_payload: bool,
 
+    /// Upload FILE with PUT, as curl's -T: the same as `-X PUT -d @FILE`.
+    #[arg(
+        short = 'T',
+        long = "upload-file",
+        value_name = "FILE",
+        conflicts_with = "data"
+    )]
+    pub(crate) upload_file: Option<String>,
+
+    /// Send the body as S3's aws-chunked encoding, read once and signed chunk by chunk as it
+    /// streams, in constant memory whatever its size: `signed` (the default: every chunk
+    /// signed) or `unsigned-trailer` (the chunks unsigned, a checksum trailer protects them;
+    /// --checksum, default crc64nvme). A file's length is its size; stdin and pipes need
+    /// `-H 'x-amz-decoded-content-length: BYTES'`.
+    #[arg(
+        long,
+        value_name = "MODE",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "signed",
+        value_parser = ["signed", "unsigned-trailer"],
+        conflicts_with = "unsigned_payload"
+    )]
+    pub(crate) aws_chunked: Option<String>,
+
+    /// With --aws-chunked, a checksum of the body that S3 verifies, sent as a trailer:
+    /// crc32, crc32c, crc64nvme, sha1 or sha256.
+    #[arg(long, value_name = "ALGO", requires = "aws_chunked", value_parser = parse_checksum)]
+    pub(crate) checksum: Option<ChecksumAlgorithm>,
+
     /// Print a presigned URL valid for SECONDS (1 to 604800) instead of sending the request.
     #[arg(long, value_name = "SECONDS")]
     pub(crate) presign: Option<u64>,
@@ -139,6 +170,44 @@ pub(crate) struct Args {
     pub(crate) max_time: Option<f64>,
 }
 
+fn parse_checksum(raw: &str) -> Result<ChecksumAlgorithm, String> {
+    match raw.to_ascii_lowercase().as_str() {
+        "crc32" => Ok(ChecksumAlgorithm::Crc32),
+        "crc32c" => Ok(ChecksumAlgorithm::Crc32c),
+        "crc64nvme" => Ok(ChecksumAlgorithm::Crc64Nvme),
+        "sha1" => Ok(ChecksumAlgorithm::Sha1),
+        "sha256" => Ok(ChecksumAlgorithm::Sha256),
+        _ => Err(format!(
+            "`{raw}` is not an S3 checksum: crc32, crc32c, crc64nvme, sha1 or sha256"
+        )),
+    }
+}
+
+impl Args {
+    /// How `--aws-chunked` and `--checksum` frame a streaming body, when asked.
+    pub(crate) fn aws_chunked(&self) -> Option<AwsChunked> {
+        let mode = match self.aws_chunked.as_deref()? {
+            "unsigned-trailer" => {
+                AwsChunked::unsigned_trailer(self.checksum.unwrap_or(ChecksumAlgorithm::Crc64Nvme))
+            }
+            _ => match self.checksum {
+                Some(checksum) => AwsChunked::signed().trailer(checksum),
+                None => AwsChunked::signed(),
+            },
+        };
+        Some(mode)
+    }
+
+    /// The body `-d` or `-T` names.
+    pub(crate) fn data(&self) -> Option<String> {
+        match (&self.data, &self.upload_file) {
+            (Some(data), _) => Some(data.clone()),
+            (None, Some(file)) => Some(format!("@{file}")),
+            (None, None) => None,
+        }
+    }
+}
+
 fn parse_header(raw: &str) -> Result<(HeaderName, HeaderValue), String> {
     let Some((name, value)) = raw.split_once(':') else {
         return Err(format!("`{raw}` is not `Name: value`"));
@@ -162,6 +231,53 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Args::command().debug_assert();
+    }
+
+    #[test]
+    fn aws_chunked_and_checksum_pick_the_mode() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec![
+                "aws-sigv4-curl",
+                "--service",
+                "s3",
+                "https://b.s3.amazonaws.com/k",
+            ];
+            argv.extend_from_slice(extra);
+            Args::try_parse_from(argv)
+        };
+        assert_eq!(parse(&[]).unwrap().aws_chunked(), None);
+        assert_eq!(
+            parse(&["--aws-chunked"]).unwrap().aws_chunked(),
+            Some(AwsChunked::signed())
+        );
+        assert_eq!(
+            parse(&["--aws-chunked", "--checksum", "CRC32C"])
+                .unwrap()
+                .aws_chunked(),
+            Some(AwsChunked::signed().trailer(ChecksumAlgorithm::Crc32c))
+        );
+        assert_eq!(
+            parse(&["--aws-chunked=unsigned-trailer"])
+                .unwrap()
+                .aws_chunked(),
+            Some(AwsChunked::unsigned_trailer(ChecksumAlgorithm::Crc64Nvme))
+        );
+        assert_eq!(
+            parse(&["--aws-chunked=unsigned-trailer", "--checksum", "sha1"])
+                .unwrap()
+                .aws_chunked(),
+            Some(AwsChunked::unsigned_trailer(ChecksumAlgorithm::Sha1))
+        );
+        assert!(
+            parse(&["--checksum", "crc32"]).is_err(),
+            "--checksum needs --aws-chunked"
+        );
+        assert!(parse(&["--aws-chunked", "--checksum", "md5"]).is_err());
+        assert!(parse(&["--aws-chunked=other"]).is_err());
+        assert!(parse(&["--aws-chunked", "--unsigned-payload"]).is_err());
+        let upload = parse(&["-T", "file.bin"]).unwrap();
+        assert_eq!(upload.data().as_deref(), Some("@file.bin"));
+        assert!(parse(&["-T", "f", "-d", "x"]).is_err());
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! hashed in a first pass and streamed in a second, in constant memory whatever its size; its
 //! hash is put in `x-amz-content-sha256`, which the library signs for a streaming body. Stdin
 //! and files that cannot be read twice (pipes, devices) are read into memory up to
-//! [`MEMORY_CAP`]. With `--unsigned-payload` nothing is hashed and every source is streamed.
+//! [`MEMORY_CAP`]. With `--unsigned-payload` or `--aws-chunked` nothing is hashed first and
+//! every source is streamed (aws-chunked hashes each chunk as it goes).
 
 use std::io::{Read as _, Seek as _};
 use std::pin::Pin;
@@ -25,7 +26,8 @@ pub(crate) const MEMORY_CAP: u64 = 32 * 1024 * 1024;
 const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
 const CHUNK: usize = 64 * 1024;
 
-/// Gives `request` the body `-d` names (with `--unsigned-payload`: `unsigned`).
+/// Gives `request` the body `-d` names; `unsigned`: streamed without hashing it first
+/// (`--unsigned-payload`, `--aws-chunked`).
 pub(crate) async fn attach(
     request: &mut Request,
     data: &str,
@@ -132,7 +134,8 @@ async fn read_capped(reader: impl AsyncRead + Unpin, what: &str) -> Result<Vec<u
             format!(
                 "the body from {what} is larger than {} MiB, the most read into memory to hash \
                  it for the signature: save it to a regular file and pass -d @FILE (hashed, then \
-                 streamed, any size), or pass --unsigned-payload where the service accepts it (S3)",
+                 streamed, any size), or pass --aws-chunked or --unsigned-payload where the service \
+                 accepts it (S3)",
                 MEMORY_CAP >> 20
             ),
         ));

@@ -78,6 +78,7 @@ async fn run(args: Args) -> Result<u8, Failure> {
     let method = match &args.method {
         Some(method) => Method::from_bytes(method.as_bytes())
             .map_err(|_| (exit::USAGE, format!("`{method}` is not an HTTP method")))?,
+        None if args.upload_file.is_some() => Method::PUT,
         None if args.data.is_some() => Method::POST,
         None => Method::GET,
     };
@@ -85,8 +86,10 @@ async fn run(args: Args) -> Result<u8, Failure> {
     for (name, value) in &args.headers {
         request.headers_mut().append(name.clone(), value.clone());
     }
-    if let Some(data) = &args.data {
-        body::attach(&mut request, data, args.unsigned_payload).await?;
+    if let Some(data) = args.data() {
+        // Neither mode hashes the body first: it is streamed once, as it is read.
+        let stream = args.unsigned_payload || args.aws_chunked.is_some();
+        body::attach(&mut request, &data, stream).await?;
     }
 
     if let Some(seconds) = args.presign {
@@ -154,6 +157,9 @@ fn auth(args: &Args, url: &reqwest::Url) -> AwsAuthBuilder {
     if args.unsigned_payload {
         builder = builder.streaming_body(StreamingBody::UnsignedPayload);
     }
+    if let Some(chunked) = args.aws_chunked() {
+        builder = builder.streaming_body(StreamingBody::AwsChunked(chunked));
+    }
     if args.sigv4a {
         let set = args.region_set.clone();
         builder = builder.sigv4a(set.unwrap_or_else(reqwest_aws_auth::RegionSet::all));
@@ -181,7 +187,8 @@ fn usage_ref(err: &reqwest_aws_auth::Error) -> Failure {
         ),
         ErrorKind::StreamingBody => format!(
             "the body cannot be hashed before it is sent: pass it with -d @FILE, or pass \
-             --unsigned-payload where the service accepts it (S3)\ndetails: {err}"
+             --aws-chunked (S3; for stdin or a pipe add -H 'x-amz-decoded-content-length: \
+             BYTES') or --unsigned-payload where the service accepts it\ndetails: {err}"
         ),
         _ => err.to_string(),
     };

@@ -63,6 +63,7 @@ use crate::sigv4::settings::PresignSessionToken;
 use crate::sigv4::settings::is_s3_like;
 use subtle::ConstantTimeEq;
 
+mod chunked;
 mod query;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -416,12 +417,53 @@ impl Verifier {
         }
 
         let matches = self.signature_check(auth, computed.time);
+        // An aws-chunked body is checked once the seed signature holds.
+        let body = || {
+            let content_sha256 = match computed.headers.values(X_AMZ_CONTENT_SHA256) {
+                [value] if value.trim_ascii().starts_with(b"STREAMING-") => {
+                    String::from_utf8_lossy(value.trim_ascii())
+                }
+                _ => return Ok(()),
+            };
+            if auth.scope.sigv4a {
+                return Err(computed.reject(
+                    RejectReason::BodyHashMismatch,
+                    "aws-chunked bodies are checked for SigV4 only, not SigV4a".into(),
+                ));
+            }
+            let signing_key = aws_sigv4::sign::v4::generate_signing_key(
+                self.credentials.secret_access_key(),
+                computed.time,
+                &self.region,
+                &self.service,
+            );
+            let Ok(key) = <[u8; 32]>::try_from(signing_key.as_ref()) else {
+                return Err(computed.reject(
+                    RejectReason::SignatureMismatch,
+                    "the signing key is not 32 bytes".into(),
+                ));
+            };
+            let scope = auth.scope.as_string();
+            let seed = chunked::Seed {
+                key,
+                amz_date: &computed.amz_date,
+                scope: &scope,
+                signature: &auth.signature,
+            };
+            chunked::check(
+                &seed,
+                &content_sha256,
+                |name| computed.headers.values(name),
+                request.body,
+            )
+            .map_err(|(reason, detail)| computed.reject(reason, detail))
+        };
         if matches(&computed.string_to_sign) {
-            return Ok(());
+            return body();
         }
         if let Some(plus_as_space) = &computed.plus_as_space {
             if matches(plus_as_space) {
-                return Ok(());
+                return body();
             }
             return reject(
                 RejectReason::SignatureMismatch,
