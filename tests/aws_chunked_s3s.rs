@@ -7,8 +7,8 @@
 //! nothing is stored.
 //!
 //! Needs the `s3s-fs` binary (`cargo install s3s-fs --version 0.14.1 --locked --features
-//! binary`), named by the `S3S_FS` environment variable; CI sets it (`.ci/run`). Without
-//! `S3S_FS` the test says so and does nothing; with it, a binary that does not start fails it.
+//! binary`), named by the `S3S_FS` environment variable; CI sets it (`.ci/run`) and runs these
+//! `#[ignore]`d tests. Without `S3S_FS`, or with a binary that does not start, they fail.
 
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
@@ -44,15 +44,14 @@ impl Drop for TempDir {
     }
 }
 
-/// Starts s3s-fs on a free loopback port over an empty directory; `None` when `S3S_FS` is unset.
-fn start() -> Option<S3sFs> {
-    let Some(binary) = std::env::var_os("S3S_FS") else {
-        eprintln!(
-            "SKIPPED: S3S_FS is not set; install s3s-fs (`cargo install s3s-fs --version 0.14.1 \
+/// Starts s3s-fs on a free loopback port over an empty directory; fails without `S3S_FS`.
+fn start() -> S3sFs {
+    let binary = std::env::var_os("S3S_FS").unwrap_or_else(|| {
+        panic!(
+            "S3S_FS is not set; install s3s-fs (`cargo install s3s-fs --version 0.14.1 \
              --locked --features binary`) and set S3S_FS to its path to run this test"
-        );
-        return None;
-    };
+        )
+    });
     static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let root = std::env::temp_dir().join(format!("aws-chunked-s3s-{}-{n}", std::process::id()));
@@ -81,11 +80,11 @@ fn start() -> Option<S3sFs> {
     };
     // Keep draining its log, so that it never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Some(S3sFs {
+    S3sFs {
         child,
         url,
         _root: root,
-    })
+    }
 }
 
 fn auth(streaming: StreamingBody) -> AwsAuth {
@@ -134,8 +133,9 @@ fn modes() -> Vec<(String, AwsChunked)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs s3s-fs: S3S_FS=path cargo test --test aws_chunked_s3s -- --ignored (CI runs it)"]
 async fn uploads_of_every_size_in_every_mode_are_stored_as_sent() {
-    let Some(server) = start() else { return };
+    let server = start();
     let plain = auth(StreamingBody::Reject)
         .client(reqwest::Client::builder())
         .unwrap();
@@ -177,8 +177,9 @@ async fn uploads_of_every_size_in_every_mode_are_stored_as_sent() {
 /// refuses it (a chunk signature, or in the unsigned mode the checksum, does not match); the
 /// same upload untouched is stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs s3s-fs: S3S_FS=path cargo test --test aws_chunked_s3s -- --ignored (CI runs it)"]
 async fn a_changed_chunk_is_refused_by_s3s_fs() {
-    let Some(server) = start() else { return };
+    let server = start();
     let plain = auth(StreamingBody::Reject)
         .client(reqwest::Client::builder())
         .unwrap();

@@ -11,9 +11,9 @@ use reqwest::{Request, Response, ResponseBuilderExt};
 use reqwest_middleware::{Middleware, Next};
 use url::Url;
 
-use crate::auth::{Adapted, AwsAuth, BuildClient, Setup, ReqwestClientBuilder, Signable};
-use crate::error::{Error, MiddlewareCause, MiddlewareError};
 use crate::auth::options::RequestOptions;
+use crate::auth::{Adapted, AwsAuth, BuildClient, ReqwestClientBuilder, Setup, Signable};
+use crate::error::{Error, MiddlewareCause, MiddlewareError};
 use crate::wire::{HttpRequest, HttpResponse, Payload, RequestParts, Resend, Transport};
 
 impl RequestParts for Request {

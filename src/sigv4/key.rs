@@ -56,7 +56,6 @@ struct Entry {
     date: [u8; 8],
     region: Box<str>,
     service: Box<str>,
-    #[cfg(test)]
     key: [u8; 32],
     /// HMAC-SHA256 already keyed with `key`: each signature clones it instead of hashing the
     /// key's pads again.
@@ -83,7 +82,6 @@ impl SigningKeyCache {
     /// The signing key for `secret` on `date` (`yyyymmdd` of `time`, UTC) in `region` for
     /// `service`: the cached one when it was derived from the same four, else derived with
     /// aws-sigv4's [`generate_signing_key`] (and cached in place of the previous one).
-    #[cfg(test)]
     pub(crate) fn key(
         &self,
         secret: &str,
@@ -137,7 +135,6 @@ impl SigningKeyCache {
             date: *date,
             region: region.into(),
             service: service.into(),
-            #[cfg(test)]
             key,
             mac: Hmac::new_from_slice(&key).ok()?,
         };

@@ -128,7 +128,8 @@ pub(crate) struct SignedRequest<'a> {
     pub(crate) credentials: &'a Credentials,
     pub(crate) region: &'a str,
     pub(crate) service: &'a str,
-    /// SigV4a's region set; `None` for SigV4.
+    /// SigV4a's region set; `None` for SigV4 (always, without feature `sigv4a`).
+    #[cfg_attr(not(feature = "sigv4a"), allow(dead_code))]
     pub(crate) region_set: Option<&'a str>,
     pub(crate) time: SystemTime,
     pub(crate) signature: &'a str,
@@ -187,7 +188,7 @@ fn unredact(captured: &str, token: Option<&str>, headers: &[(&str, &str)]) -> St
 fn string_to_sign(canonical: &str, signed: &SignedRequest<'_>) -> Option<String> {
     let amz_date = crate::sigv4::amz_date::format(signed.time);
     let hash = Sha256::digest(canonical.as_bytes());
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::sigv4::encoding::hex(&hash);
     #[cfg(feature = "sigv4a")]
     if signed.region_set.is_some() {
         use crate::sigv4::v4a;
