@@ -244,12 +244,11 @@ impl Bearer {
             .key_region
             .as_deref()
             .filter(|key_region| region != Some(*key_region));
-        let endpoint: Vec<(&str, RegionOrigin)> = region
+        let endpoint = region
             .map(|region| (region, RegionOrigin::Configured))
             .into_iter()
-            .chain(key_region.map(|region| (region, RegionOrigin::Token)))
-            .collect();
-        if guard::admit(request, policy, ours, &endpoint)? == Admission::PassThrough {
+            .chain(key_region.map(|region| (region, RegionOrigin::Token)));
+        if guard::admit(request, policy, ours, endpoint)? == Admission::PassThrough {
             return Ok(false);
         }
         check_transport(request.url(), self.allow_http)?;

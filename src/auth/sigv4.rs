@@ -202,7 +202,7 @@ impl SigV4 {
             None => resolved.region.as_str(),
         };
         let endpoint = [(region, RegionOrigin::Signing)];
-        if guard::admit(request, policy, None, &endpoint)? == Admission::PassThrough {
+        if guard::admit(request, policy, None, endpoint)? == Admission::PassThrough {
             return Ok(Checked::PassThrough);
         }
         let base = match options.service {

@@ -57,11 +57,11 @@ pub(crate) enum Admission {
 /// and the endpoint's region: a Bedrock host of another region than each of `regions` (what
 /// the request is signed for, or what its key was issued in) is refused. `our_bearer` is this
 /// setup's own bearer header, which may be replaced. This is the only place these are judged.
-pub(crate) fn admit(
+pub(crate) fn admit<'r>(
     request: &impl RequestParts,
     policy: &Policy,
     our_bearer: Option<&[u8]>,
-    regions: &[(&str, RegionOrigin)],
+    regions: impl IntoIterator<Item = (&'r str, RegionOrigin)>,
 ) -> Result<Admission, Error> {
     let url = request.url();
     sign::check_url(url)?;
@@ -74,7 +74,7 @@ pub(crate) fn admit(
     check_host_header(request.headers(), url)?;
     check_existing(request.headers(), policy, our_bearer)?;
     for (region, origin) in regions {
-        check_endpoint_region(url, region, *origin)?;
+        check_endpoint_region(url, region, origin)?;
     }
     Ok(Admission::Authenticate)
 }
